@@ -1,0 +1,7 @@
+//! The byte formats Better-Auth uses, so that either implementation reads what the other wrote:
+//! signed cookie values ([`signing`]), scrypt password hashes ([`password`]) and random ids and
+//! tokens ([`token`]).
+
+pub(crate) mod password;
+pub(crate) mod signing;
+pub(crate) mod token;

@@ -1,0 +1,99 @@
+//! HMAC-SHA256 signed values, in Better-Auth's (better-call's) format:
+//! `value + "." + base64std_padded(HMAC-SHA256(key = secret bytes, message = value bytes))`.
+//!
+//! Cookies carry the signed value percent-encoded (see [`crate::cookies`]); the bearer header
+//! carries it as-is or percent-encoded.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::secret::SecretRing;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A padded standard-base64 HMAC-SHA256 is always 44 characters, ending in one `=`.
+const SIGNATURE_LEN: usize = 44;
+
+fn mac(secret: &[u8], value: &str) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(value.as_bytes());
+    mac
+}
+
+/// Signs `value` with `secret`: returns `value.signature` (not percent-encoded).
+pub(crate) fn sign(value: &str, secret: &[u8]) -> String {
+    let signature = STANDARD.encode(mac(secret, value).finalize().into_bytes());
+    format!("{value}.{signature}")
+}
+
+/// Checks a `value.signature` string against every secret of the ring, in constant time per
+/// secret, and returns the value when one of them signed it.
+///
+/// Mirrors better-call's reader: the split is at the last `.`, the value must not be empty and
+/// the signature must be 44 characters ending in `=`; anything else is simply not signed.
+pub(crate) fn verify<'a>(signed: &'a str, secrets: &SecretRing) -> Option<&'a str> {
+    let (value, signature) = signed.rsplit_once('.')?;
+    if value.is_empty() || signature.len() != SIGNATURE_LEN || !signature.ends_with('=') {
+        return None;
+    }
+    let mut expected = [0u8; 32];
+    let decoded = STANDARD.decode_slice(signature, &mut expected).ok()?;
+    if decoded != expected.len() {
+        return None;
+    }
+    secrets
+        .iter()
+        .any(|secret| mac(secret, value).verify_slice(&expected).is_ok())
+        .then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(secrets: &[&str]) -> SecretRing {
+        SecretRing::new_unchecked(secrets.iter().map(|s| s.to_string()).collect())
+    }
+
+    // Worked examples from Better-Auth's wire description, recomputed there with python.
+    #[test]
+    fn matches_better_call_vectors() {
+        assert_eq!(
+            sign("abc", b"s"),
+            "abc.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs="
+        );
+        assert_eq!(
+            sign("true", b"s"),
+            "true.1nbXs1XbeaLy0AQsZhlm2yy9N7eJfBu7wS3jRxjnVXs="
+        );
+    }
+
+    #[test]
+    fn verifies_with_any_secret_of_the_ring() {
+        let signed = sign("token", b"old-secret");
+        assert_eq!(verify(&signed, &ring(&["new-secret", "old-secret"])), Some("token"));
+        assert_eq!(verify(&signed, &ring(&["new-secret"])), None);
+    }
+
+    #[test]
+    fn rejects_malformed_values() {
+        let secrets = ring(&["s"]);
+        let good = sign("abc", b"s");
+        assert_eq!(verify(&good, &secrets), Some("abc"));
+        for bad in [
+            "",
+            "abc",
+            ".R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=",
+            "abc.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs",
+            "abc.R9kg7ZB4TcXq5jW_0IJPYS0F8J-aR_YDkN6HOtN-VGs=",
+            "abd.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=",
+            "abc.S9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=",
+            "abc.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=.x",
+        ] {
+            assert_eq!(verify(bad, &secrets), None, "{bad:?} must not verify");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Errors: [`AuthError`] is what a request gets (a status and Better-Auth's
+//! `{"message","code"}` body); [`Error`] is what start-up gets.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::config::ConfigError;
+use crate::store::StoreError;
+
+/// An API error: an HTTP status and a JSON body `{"message": ..., "code": ...}` with
+/// Better-Auth's codes and messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthError {
+    status: StatusCode,
+    code: &'static str,
+    message: Cow<'static, str>,
+    retry_after: Option<u64>,
+}
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AuthError({} {}: {})", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl AuthError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The machine-readable code, e.g. `INVALID_EMAIL_OR_PASSWORD`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 400 `VALIDATION_ERROR` with the joined validator messages.
+    pub(crate) fn validation(message: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+    }
+
+    /// Maps a storage failure: an unreachable database is 503 (retry later), anything else a
+    /// logged 500. Neither is ever reported as "not signed in".
+    pub(crate) fn from_store(err: StoreError) -> Self {
+        if err.is_unavailable() {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::database_unavailable()
+        } else {
+            tracing::error!(error = %err, "database error");
+            Self::internal()
+        }
+    }
+}
+
+macro_rules! errors {
+    ($($(#[$doc:meta])* $name:ident => $status:ident, $code:literal, $message:literal;)*) => {
+        impl AuthError {
+            $(
+                $(#[$doc])*
+                pub(crate) fn $name() -> Self {
+                    Self::new(StatusCode::$status, $code, $message)
+                }
+            )*
+        }
+    };
+}
+
+errors! {
+    unauthorized => UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized";
+    invalid_email_or_password => UNAUTHORIZED, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password";
+    invalid_email => BAD_REQUEST, "INVALID_EMAIL", "Invalid email";
+    invalid_password => BAD_REQUEST, "INVALID_PASSWORD", "Invalid password";
+    password_too_short => BAD_REQUEST, "PASSWORD_TOO_SHORT", "Password too short";
+    password_too_long => BAD_REQUEST, "PASSWORD_TOO_LONG", "Password too long";
+    user_already_exists => UNPROCESSABLE_ENTITY, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email.";
+    sign_up_disabled => BAD_REQUEST, "EMAIL_PASSWORD_SIGN_UP_DISABLED", "Email and password sign up is not enabled";
+    invalid_json => BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body";
+    invalid_origin => FORBIDDEN, "INVALID_ORIGIN", "Invalid origin";
+    missing_or_null_origin => FORBIDDEN, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin";
+    invalid_callback_url => FORBIDDEN, "INVALID_CALLBACK_URL", "Invalid callbackURL";
+    invalid_redirect_url => FORBIDDEN, "INVALID_REDIRECT_URL", "Invalid redirectURL";
+    invalid_error_callback_url => FORBIDDEN, "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL";
+    invalid_new_user_callback_url => FORBIDDEN, "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL";
+    cross_site_navigation_login_blocked => FORBIDDEN, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
+    get_session_method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config";
+    not_found => NOT_FOUND, "NOT_FOUND", "Not found";
+    method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed";
+    payload_too_large => PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body is too large";
+    invalid_body_encoding => BAD_REQUEST, "BAD_REQUEST", "Request body is not valid UTF-8";
+    internal => INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "Internal Server Error";
+    database_unavailable => SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE", "The session store is unavailable; retry shortly";
+    missing_session_layer => INTERNAL_SERVER_ERROR, "SESSION_LAYER_MISSING", "authgate: the session extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))` to the router that serves this route";
+}
+
+impl AuthError {
+    /// 415 for a body of a content type the endpoint does not read.
+    pub(crate) fn unsupported_media_type(content_type: &str, allowed: &str) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("Content-Type \"{content_type}\" is not allowed. Allowed types: {allowed}"),
+        )
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    message: &'a str,
+    code: &'a str,
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&Body { message: &self.message, code: self.code })
+            .expect("a message and a code always serialise");
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            headers.insert("x-retry-after", HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE && self.retry_after.is_none() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Why [`crate::AuthBuilder::connect`] or [`crate::Auth::migrate`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid; nothing was connected.
+    #[error("invalid authgate configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The database could not be reached or refused a statement.
+    #[error("authgate database error: {0}")]
+    Database(#[from] StoreError),
+}

@@ -1,0 +1,154 @@
+//! Extractors: [`CurrentUser`], `Option<CurrentUser>` and [`CurrentSession`], resolved by
+//! [`SessionLayer`](crate::SessionLayer), and their rejection [`AuthRejection`].
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use serde::Serialize;
+
+use crate::error::AuthError;
+use crate::lookup::{Outcome, Refresh, SessionLookup};
+use crate::model::{Session, SessionWithUser, User};
+
+/// The signed-in user. Rejects with 401 `{"code":"UNAUTHORIZED"}` when there is none.
+///
+/// Serialises as the user object (Better-Auth's shape), so `Json(user)` answers a `/me` route.
+///
+/// # Examples
+/// ```
+/// use authgate::CurrentUser;
+///
+/// async fn greet(user: CurrentUser) -> String {
+///     format!("hello {}", user.name)
+/// }
+///
+/// async fn maybe(user: Option<CurrentUser>) -> &'static str {
+///     if user.is_some() { "signed in" } else { "anonymous" }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct CurrentUser(pub User);
+
+impl Deref for CurrentUser {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.0
+    }
+}
+
+impl CurrentUser {
+    /// The user.
+    pub fn into_inner(self) -> User {
+        self.0
+    }
+}
+
+/// The current session and its user. Rejects like [`CurrentUser`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentSession {
+    /// The session row (its `token` is the bearer secret; do not log it).
+    pub session: Session,
+    /// The signed-in user.
+    pub user: User,
+}
+
+impl From<&SessionWithUser> for CurrentSession {
+    fn from(found: &SessionWithUser) -> Self {
+        Self { session: found.session.clone(), user: found.user.clone() }
+    }
+}
+
+/// Why an auth extractor rejected a request. Responds with a status and Better-Auth's
+/// `{"message","code"}` JSON.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// No valid session: 401 `UNAUTHORIZED`.
+    Unauthenticated,
+    /// The session store could not be reached: 503 (the client should retry, not sign in
+    /// again).
+    Unavailable(AuthError),
+    /// The extractor ran on a route without [`SessionLayer`](crate::SessionLayer): 500 whose
+    /// message says to add it.
+    MissingLayer,
+}
+
+impl AuthRejection {
+    /// The API error this rejection answers with.
+    pub fn into_error(self) -> AuthError {
+        match self {
+            AuthRejection::Unauthenticated => AuthError::unauthorized(),
+            AuthRejection::Unavailable(err) => err,
+            AuthRejection::MissingLayer => AuthError::missing_session_layer(),
+        }
+    }
+}
+
+impl std::fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.clone().into_error(), f)
+    }
+}
+
+impl std::error::Error for AuthRejection {}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        if matches!(self, AuthRejection::MissingLayer) {
+            tracing::error!("an authgate extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))`");
+        }
+        self.into_error().into_response()
+    }
+}
+
+pub(crate) fn lookup(parts: &Parts) -> Result<&Arc<SessionLookup>, AuthRejection> {
+    parts.extensions.get::<Arc<SessionLookup>>().ok_or(AuthRejection::MissingLayer)
+}
+
+/// The session of the request, `None` when anonymous.
+async fn resolve(parts: &Parts) -> Result<Option<Arc<SessionWithUser>>, AuthRejection> {
+    match lookup(parts)?.resolve(Refresh::Allowed).await {
+        Outcome::Active(found) => Ok(Some(found)),
+        Outcome::Anonymous => Ok(None),
+        Outcome::Failed(err) => Err(AuthRejection::Unavailable(err)),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let found = resolve(parts).await?.ok_or(AuthRejection::Unauthenticated)?;
+        Ok(CurrentUser(found.user.clone()))
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(resolve(parts).await?.map(|found| CurrentUser(found.user.clone())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let found = resolve(parts).await?.ok_or(AuthRejection::Unauthenticated)?;
+        Ok(CurrentSession::from(found.as_ref()))
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSession {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(resolve(parts).await?.map(|found| CurrentSession::from(found.as_ref())))
+    }
+}

@@ -1,0 +1,157 @@
+//! The session lookup: what a request's session token resolves to, computed at most once per
+//! request and only when something asks (an extractor or an endpoint).
+//!
+//! One query fetches the session and its user by token. An expired session is deleted and
+//! answers as anonymous; a live one slides forward by Better-Auth's rule (when
+//! `expiresAt - expiresIn + updateAge <= now`, and never while the `dont_remember` cookie is
+//! present), which is one `UPDATE` at most once per `updateAge`. A database that cannot be
+//! reached is a failure, never "signed out": nothing is deleted and no cookie is cleared.
+
+use std::sync::{Arc, Mutex};
+
+use http::{HeaderMap, HeaderValue, header};
+use tokio::sync::OnceCell;
+
+use crate::auth::Auth;
+use crate::credentials::{self, VerifiedToken};
+use crate::error::AuthError;
+use crate::model::SessionWithUser;
+use crate::timestamp;
+
+/// What a request's credentials resolved to.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    /// A live session.
+    Active(Arc<SessionWithUser>),
+    /// No valid session.
+    Anonymous,
+    /// The session could not be looked up (database unavailable or failing).
+    Failed(AuthError),
+}
+
+/// What the response must tell the client's cookie jar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CookieUpdate {
+    /// The session slid forward: re-send the session cookie with a new `Max-Age`.
+    Refresh,
+    /// The token is unknown or expired: expire the auth cookies.
+    Clear,
+}
+
+/// Whether a resolution may slide the session's expiry (`get-session?disableRefresh` may not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refresh {
+    Allowed,
+    Skip,
+}
+
+/// Placed in the request extensions by [`crate::SessionLayer`].
+pub(crate) struct SessionLookup {
+    auth: Auth,
+    credential: Option<VerifiedToken>,
+    dont_remember: bool,
+    outcome: OnceCell<Outcome>,
+    cookie_update: Mutex<Option<CookieUpdate>>,
+}
+
+impl SessionLookup {
+    /// Reads and verifies the request's credentials; no database work happens here.
+    pub(crate) fn new(auth: Auth, headers: &HeaderMap) -> Self {
+        let secrets = &auth.config().secrets;
+        let credential = credentials::session_token(headers, auth.cookie_names(), secrets);
+        let dont_remember = credentials::dont_remember(headers, auth.cookie_names(), secrets);
+        Self { auth, credential, dont_remember, outcome: OnceCell::new(), cookie_update: Mutex::new(None) }
+    }
+
+    /// The verified token the request carries, if any.
+    pub(crate) fn credential(&self) -> Option<&VerifiedToken> {
+        self.credential.as_ref()
+    }
+
+    /// Whether the request carries a valid `dont_remember` marker.
+    pub(crate) fn dont_remember(&self) -> bool {
+        self.dont_remember
+    }
+
+    /// Resolves the session (once per request; later calls get the first answer).
+    pub(crate) async fn resolve(&self, refresh: Refresh) -> Outcome {
+        self.outcome.get_or_init(|| self.load(refresh)).await.clone()
+    }
+
+    async fn load(&self, refresh: Refresh) -> Outcome {
+        let Some(credential) = &self.credential else { return Outcome::Anonymous };
+        let token = credential.token.as_str();
+        let database = self.auth.database();
+        let now = timestamp::now();
+
+        let mut found = match database.session_with_user(token).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                self.set_cookie_update(CookieUpdate::Clear);
+                return Outcome::Anonymous;
+            }
+            Err(err) => return Outcome::Failed(AuthError::from_store(err)),
+        };
+
+        if found.session.expires_at <= now {
+            return match database.delete_session(token).await {
+                Ok(()) => {
+                    self.set_cookie_update(CookieUpdate::Clear);
+                    Outcome::Anonymous
+                }
+                // Expired either way, but keep the row and the cookie until the database is back.
+                Err(err) => {
+                    let _ = AuthError::from_store(err);
+                    Outcome::Anonymous
+                }
+            };
+        }
+
+        let settings = &self.auth.config().session;
+        let due = timestamp::add(timestamp::sub(found.session.expires_at, settings.expires_in), settings.update_age) <= now;
+        if due && refresh == Refresh::Allowed && !self.dont_remember {
+            let expires_at = timestamp::add(now, settings.expires_in);
+            match database.refresh_session(token, expires_at, now).await {
+                Ok(true) => {
+                    found.session.expires_at = expires_at;
+                    found.session.updated_at = now;
+                    self.set_cookie_update(CookieUpdate::Refresh);
+                }
+                // Revoked between the two statements.
+                Ok(false) => {
+                    self.set_cookie_update(CookieUpdate::Clear);
+                    return Outcome::Anonymous;
+                }
+                // The session is valid; only its extension failed. Serve it, retry next time.
+                Err(err) => tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry"),
+            }
+        }
+        Outcome::Active(Arc::new(found))
+    }
+
+    fn set_cookie_update(&self, update: CookieUpdate) {
+        *self.cookie_update.lock().unwrap_or_else(|e| e.into_inner()) = Some(update);
+    }
+
+    /// Adds the `Set-Cookie` headers the resolution called for, unless the handler already set
+    /// the session cookie itself (a sign-in or sign-out decides for itself).
+    pub(crate) fn write_cookies(&self, headers: &mut HeaderMap) {
+        let update = *self.cookie_update.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(update) = update else { return };
+        if self.auth.cookie_names().sets_session_cookie(headers) {
+            return;
+        }
+        match update {
+            CookieUpdate::Refresh => {
+                if let Some(credential) = &self.credential {
+                    self.auth.append_session_cookies(headers, &credential.token, true);
+                }
+            }
+            CookieUpdate::Clear => self.auth.append_cleared_cookies(headers),
+        }
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            // A response that sets a session cookie must not be stored by a shared cache.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+}

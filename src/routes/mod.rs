@@ -1,0 +1,100 @@
+//! The auth endpoints, one file per group, and the router that nests them.
+
+mod input;
+mod session;
+mod sign_in;
+mod sign_out;
+mod sign_up;
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::layer::SessionLayer;
+use crate::origin;
+pub(crate) use input::{AuthRequest, Fields, Forms, Shape};
+
+pub(crate) fn router<S>(auth: Auth) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/sign-up/email", post(sign_up::sign_up_email))
+        .route("/sign-in/email", post(sign_in::sign_in_email))
+        .route("/get-session", get(session::get_session).post(session::get_session_post))
+        .route("/sign-out", post(sign_out::sign_out))
+        .route("/ok", get(ok))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(SessionLayer::new(auth.clone()))
+        .with_state(auth)
+}
+
+/// A 200 JSON response that no cache may store (it may carry a session token).
+pub(crate) fn json<T: Serialize>(value: &T) -> Response {
+    let body = serde_json::to_vec(value).expect("response bodies always serialise");
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// What every state-changing endpoint does first, in Better-Auth's order: read the body (415,
+/// 400), check the origin of cookie-carrying requests (403), and check that any redirect
+/// target in the body or query is trusted (403). Body validation comes after.
+pub(crate) fn prepare(auth: &Auth, request: &AuthRequest, forms: Forms) -> Result<Option<Value>, AuthError> {
+    let body = request.body(forms)?;
+    origin::check_request_origin(auth, &request.headers)?;
+    check_redirect_targets(auth, request, body.as_ref())?;
+    Ok(body)
+}
+
+/// JavaScript truthiness, which decides whether Better-Auth looks at a redirect field at all.
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// `callbackURL` (body, else query) and its siblings must point at a trusted origin or be a
+/// safe relative path. Empty and other falsy values are left to body validation.
+fn check_redirect_targets(auth: &Auth, request: &AuthRequest, body: Option<&Value>) -> Result<(), AuthError> {
+    let field = |name: &str| body.and_then(|b| b.get(name)).filter(|v| is_truthy(v)).cloned();
+    let targets = [
+        ("callbackURL", field("callbackURL").or_else(|| request.query("callbackURL").filter(|q| !q.is_empty()).map(Value::String)), AuthError::invalid_callback_url as fn() -> AuthError),
+        ("redirectTo", field("redirectTo"), AuthError::invalid_redirect_url),
+        ("errorCallbackURL", field("errorCallbackURL"), AuthError::invalid_error_callback_url),
+        ("newUserCallbackURL", field("newUserCallbackURL"), AuthError::invalid_new_user_callback_url),
+    ];
+    for (name, value, refusal) in targets {
+        match value {
+            None => {}
+            Some(Value::String(target)) if origin::is_trusted_redirect(auth, &target) => {}
+            Some(Value::String(_)) => return Err(refusal()),
+            Some(_) => return Err(AuthError::validation(format!("Invalid {name}: expected a string"))),
+        }
+    }
+    Ok(())
+}
+
+async fn ok() -> Response {
+    json(&serde_json::json!({ "ok": true }))
+}
+
+async fn not_found() -> AuthError {
+    AuthError::not_found()
+}
+
+async fn method_not_allowed() -> AuthError {
+    AuthError::method_not_allowed()
+}

@@ -1,0 +1,70 @@
+//! `POST /sign-in/email`: checks an email and password and starts a new session.
+//!
+//! An unknown email and a wrong password get the same answer after the same work (one scrypt
+//! computation either way).
+
+use axum::extract::State;
+use axum::response::Response;
+use http::{HeaderValue, header};
+use serde::Serialize;
+
+use super::input::is_email;
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::model::User;
+use crate::origin;
+
+#[derive(Serialize)]
+struct SignInResponse<'a> {
+    redirect: bool,
+    token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    user: &'a User,
+}
+
+pub(super) async fn sign_in_email(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Accepted)?;
+    let mut fields = Fields::new(&body, Shape::Object);
+    let email = fields.string("email");
+    let password = fields.string("password");
+    let callback_url = fields.optional_string("callbackURL").filter(|url| !url.is_empty());
+    let remember = fields.optional_bool("rememberMe").unwrap_or(true);
+    fields.finish()?;
+    origin::check_login_csrf(&auth, &request.headers)?;
+
+    if !is_email(&email) {
+        return Err(AuthError::invalid_email());
+    }
+    let email = email.to_ascii_lowercase();
+    let found = auth.database().user_by_email(&email).await.map_err(AuthError::from_store)?;
+    let stored = found.as_ref().and_then(|found| found.password.clone());
+    let verified = auth.hasher().verify(password, stored).await.map_err(|err| {
+        tracing::error!(error = %err, "password verification failed");
+        AuthError::internal()
+    })?;
+    let user = match (found, verified) {
+        (Some(found), Ok(true)) => found.user,
+        (Some(found), Err(_)) => {
+            tracing::error!(user.id = %found.user.id, "the stored password hash is malformed; the user cannot sign in with a password");
+            return Err(AuthError::invalid_email_or_password());
+        }
+        _ => return Err(AuthError::invalid_email_or_password()),
+    };
+
+    let session = auth.create_session(&user.id, remember, &request.meta(&auth)).await?;
+    let mut response = json(&SignInResponse {
+        redirect: callback_url.is_some(),
+        token: &session.token,
+        url: callback_url.as_deref(),
+        user: &user,
+    });
+    let headers = response.headers_mut();
+    if let Some(location) = callback_url.as_deref().and_then(|url| HeaderValue::try_from(url).ok()) {
+        // Better-Auth answers 200 with a Location header, leaving the redirect to the client.
+        headers.insert(header::LOCATION, location);
+    }
+    auth.append_session_cookies(headers, &session.token, remember);
+    Ok(response)
+}

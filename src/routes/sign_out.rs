@@ -1,0 +1,27 @@
+//! `POST /sign-out`: deletes the current session and expires the auth cookies.
+//!
+//! When the database cannot be reached the answer is 503 and the cookies stay, so the client
+//! can retry: a sign-out that only cleared the cookie would leave a live session behind.
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use crate::auth::Auth;
+use crate::error::AuthError;
+
+pub(super) async fn sign_out(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    if body.is_some() {
+        let mut fields = Fields::new(&body, Shape::Object);
+        let _ = fields.optional_string("callbackURL");
+        let _ = fields.optional_bool("disableRedirect");
+        fields.finish()?;
+    }
+    if let Some(credential) = request.lookup.credential() {
+        auth.database().delete_session(&credential.token).await.map_err(AuthError::from_store)?;
+    }
+    let mut response = json(&serde_json::json!({ "success": true }));
+    auth.append_cleared_cookies(response.headers_mut());
+    Ok(response)
+}

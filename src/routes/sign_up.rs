@@ -1,0 +1,89 @@
+//! `POST /sign-up/email`: creates a user with a credential account and, unless auto sign-in is
+//! off, signs them in.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::model::User;
+use crate::{origin, timestamp};
+
+#[derive(Serialize)]
+struct SignUpResponse<'a> {
+    token: Option<&'a str>,
+    user: &'a User,
+}
+
+/// Length as JavaScript counts it (UTF-16 code units), which is what Better-Auth's limits use.
+pub(crate) fn password_length(password: &str) -> usize {
+    password.encode_utf16().count()
+}
+
+/// Better-Auth's password length rule.
+pub(crate) fn check_password_length(auth: &Auth, password: &str) -> Result<(), AuthError> {
+    let (min, max) = auth.config().password_length();
+    let length = password_length(password);
+    if length < min {
+        return Err(AuthError::password_too_short());
+    }
+    if length > max {
+        return Err(AuthError::password_too_long());
+    }
+    Ok(())
+}
+
+pub(super) async fn sign_up_email(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Accepted)?;
+    let mut fields = Fields::new(&body, Shape::ObjectAndRecord);
+    let name = fields.string("name");
+    let email = fields.email("email");
+    let password = fields.non_empty_string("password");
+    let image = fields.optional_string("image");
+    let _callback_url = fields.optional_string("callbackURL");
+    let remember = fields.optional_bool("rememberMe").unwrap_or(true);
+    fields.finish()?;
+    origin::check_login_csrf(&auth, &request.headers)?;
+
+    if auth.config().disable_sign_up {
+        return Err(AuthError::sign_up_disabled());
+    }
+    check_password_length(&auth, &password)?;
+    let email = email.to_ascii_lowercase();
+
+    let database = auth.database();
+    if database.user_by_email(&email).await.map_err(AuthError::from_store)?.is_some() {
+        return Err(AuthError::user_already_exists());
+    }
+    let hash = auth.hasher().hash(password).await.map_err(|err| {
+        tracing::error!(error = %err, "password hashing failed");
+        AuthError::internal()
+    })?;
+
+    let now = timestamp::now();
+    let user = User {
+        name,
+        email,
+        email_verified: false,
+        image,
+        created_at: now,
+        updated_at: now,
+        id: crate::crypto::token::new_id(),
+    };
+    let session = auth.config().auto_sign_in.then(|| auth.new_session(&user.id, remember, &request.meta(&auth)));
+    match database.create_user(&user, &hash, session.as_ref()).await {
+        Ok(()) => {}
+        // Two sign-ups raced for the same email: the unique index let one through.
+        Err(err) if err.is_unique_violation() => return Err(AuthError::user_already_exists()),
+        Err(err) => return Err(AuthError::from_store(err)),
+    }
+
+    let token = session.as_ref().map(|s| s.token.as_str());
+    let mut response = json(&SignUpResponse { token, user: &user });
+    if let Some(token) = token {
+        auth.append_session_cookies(response.headers_mut(), token, remember);
+    }
+    Ok(response)
+}

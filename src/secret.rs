@@ -1,0 +1,312 @@
+//! The signing secrets: where they come from, the rules each must pass, and rotation.
+//!
+//! A missing or weak secret is a configuration error, never a warning: there is no default
+//! secret anywhere in this crate. Several secrets may be configured; the first signs, and any
+//! of them verifies (rotation).
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::config::ConfigError;
+
+/// Where a secret was read from; named in configuration errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretSource {
+    /// Given in code (`AuthBuilder::secret` or `AuthBuilder::secrets`).
+    Code,
+    /// The `BETTER_AUTH_SECRETS` environment variable (`version:secret,...`).
+    BetterAuthSecrets,
+    /// The `BETTER_AUTH_SECRET` environment variable.
+    BetterAuthSecret,
+    /// The `AUTH_SECRET` environment variable.
+    AuthSecret,
+}
+
+impl fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SecretSource::Code => "the secret given in code",
+            SecretSource::BetterAuthSecrets => "BETTER_AUTH_SECRETS",
+            SecretSource::BetterAuthSecret => "BETTER_AUTH_SECRET",
+            SecretSource::AuthSecret => "AUTH_SECRET",
+        })
+    }
+}
+
+/// The rule a rejected secret broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WeakSecret {
+    /// Empty or only whitespace.
+    Empty,
+    /// A value published in documentation or examples (such as Better-Auth's default secret).
+    Placeholder,
+    /// Fewer than 32 bytes.
+    TooShort {
+        /// Its length in bytes.
+        bytes: usize,
+    },
+    /// An estimated strength (length × log2 of the number of distinct characters, Better-Auth's
+    /// estimate) under 120 bits.
+    LowEntropy {
+        /// The estimate, rounded down.
+        bits: u32,
+    },
+}
+
+impl fmt::Display for WeakSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeakSecret::Empty => f.write_str("it is empty"),
+            WeakSecret::Placeholder => f.write_str(
+                "it is a well-known placeholder value (such as Better-Auth's default secret)",
+            ),
+            WeakSecret::TooShort { bytes } => {
+                write!(f, "it is {bytes} bytes long; at least {MIN_SECRET_BYTES} bytes are required")
+            }
+            WeakSecret::LowEntropy { bits } => write!(
+                f,
+                "its estimated strength is {bits} bits; at least {MIN_SECRET_BITS} bits are required \
+                 (too few distinct characters)"
+            ),
+        }
+    }
+}
+
+/// Minimum secret length in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Minimum estimated secret strength in bits.
+pub const MIN_SECRET_BITS: u32 = 120;
+
+/// Values copied from documentation, tutorials and `.env.example` files. Compared ignoring case
+/// and surrounding whitespace.
+const PLACEHOLDERS: &[&str] = &[
+    "better-auth-secret-12345678901234567890",
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "password",
+    "your-secret",
+    "your-secret-here",
+    "your_secret_here",
+    "your-secret-key",
+    "your-super-secret-key",
+    "supersecret",
+    "super-secret",
+    "mysecret",
+    "my-secret",
+    "default",
+    "placeholder",
+    "replace-me",
+    "insecure",
+];
+
+/// Fragments that mark a value as a placeholder wherever they appear.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "change-this",
+    "change_this",
+    "replace-me",
+    "replace_me",
+    "replace-this",
+    "your-secret",
+    "your_secret",
+    "placeholder",
+    "better-auth-secret-1234",
+];
+
+/// Checks one secret against the rules, naming the first one it breaks.
+pub(crate) fn check(secret: &str) -> Result<(), WeakSecret> {
+    let trimmed = secret.trim();
+    if trimmed.is_empty() {
+        return Err(WeakSecret::Empty);
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if PLACEHOLDERS.contains(&lower.as_str())
+        || PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+    {
+        return Err(WeakSecret::Placeholder);
+    }
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(WeakSecret::TooShort { bytes: secret.len() });
+    }
+    let bits = estimated_bits(secret);
+    if bits < f64::from(MIN_SECRET_BITS) {
+        return Err(WeakSecret::LowEntropy { bits: bits as u32 });
+    }
+    Ok(())
+}
+
+/// Better-Auth's estimate: `log2(distinctChars ^ length)`, with the length in UTF-16 units.
+fn estimated_bits(secret: &str) -> f64 {
+    let distinct = secret.chars().collect::<HashSet<_>>().len();
+    let length = secret.encode_utf16().count();
+    length as f64 * (distinct as f64).log2()
+}
+
+/// The configured secrets, newest first. Never printed.
+#[derive(Clone)]
+pub(crate) struct SecretRing {
+    secrets: Vec<Box<[u8]>>,
+}
+
+impl fmt::Debug for SecretRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretRing([redacted; {}])", self.secrets.len())
+    }
+}
+
+impl SecretRing {
+    /// A ring of secrets that have already passed the rules (or are test vectors).
+    pub(crate) fn new_unchecked(secrets: Vec<String>) -> Self {
+        assert!(!secrets.is_empty(), "a secret ring holds at least one secret");
+        Self {
+            secrets: secrets.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect(),
+        }
+    }
+
+    /// The secret that signs.
+    pub(crate) fn current(&self) -> &[u8] {
+        &self.secrets[0]
+    }
+
+    /// Every secret that verifies, the current one first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.secrets.iter().map(|s| &s[..])
+    }
+}
+
+/// Reads the secrets: those given in code, else `BETTER_AUTH_SECRETS`, else
+/// `BETTER_AUTH_SECRET`, else `AUTH_SECRET`; then checks every one of them.
+pub(crate) fn load(
+    in_code: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SecretRing, ConfigError> {
+    let (source, secrets) = if !in_code.is_empty() {
+        (SecretSource::Code, in_code.to_vec())
+    } else if let Some(list) = env("BETTER_AUTH_SECRETS").filter(|v| !v.trim().is_empty()) {
+        (SecretSource::BetterAuthSecrets, parse_versioned_list(&list)?)
+    } else if let Some(secret) = env("BETTER_AUTH_SECRET") {
+        (SecretSource::BetterAuthSecret, vec![secret])
+    } else if let Some(secret) = env("AUTH_SECRET") {
+        (SecretSource::AuthSecret, vec![secret])
+    } else {
+        return Err(ConfigError::MissingSecret);
+    };
+    for secret in &secrets {
+        check(secret).map_err(|rule| ConfigError::WeakSecret { from: source, rule })?;
+    }
+    Ok(SecretRing::new_unchecked(secrets))
+}
+
+/// Parses Better-Auth's `BETTER_AUTH_SECRETS` format, `version:secret,version:secret` (entries
+/// and values trimmed, the first entry current). Better-Auth's errors, except that a version
+/// must be all digits (Better-Auth's `parseInt` also takes `1x`).
+fn parse_versioned_list(list: &str) -> Result<Vec<String>, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidSecretList { reason };
+    let mut versions = HashSet::new();
+    let mut secrets = Vec::new();
+    for (index, entry) in list.split(',').enumerate() {
+        let position = index + 1;
+        let Some((version, secret)) = entry.trim().split_once(':') else {
+            return Err(invalid(format!("entry at position {position} is not in the format \"<version>:<secret>\"")));
+        };
+        let version = version.trim();
+        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(format!("the version of the entry at position {position} is not a non-negative integer")));
+        }
+        let secret = secret.trim();
+        if secret.is_empty() {
+            return Err(invalid(format!("the secret for version {version} is empty")));
+        }
+        if !versions.insert(version.parse::<u64>().ok()) {
+            return Err(invalid(format!("version {version} appears more than once; each version must be unique")));
+        }
+        secrets.push(secret.to_owned());
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const STRONG: &str = "q8Vn2LxR7pT4mZ1cW9yB6hK3sD0fJ5gA";
+    const STRONG_2: &str = "Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8Xc";
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn rules() {
+        assert_eq!(check(STRONG), Ok(()));
+        assert_eq!(check(""), Err(WeakSecret::Empty));
+        assert_eq!(check("   "), Err(WeakSecret::Empty));
+        assert_eq!(check("better-auth-secret-12345678901234567890"), Err(WeakSecret::Placeholder));
+        assert_eq!(check("changeme"), Err(WeakSecret::Placeholder));
+        assert_eq!(check("SECRET"), Err(WeakSecret::Placeholder));
+        assert_eq!(check("please-change-me-before-deploying-this-thing"), Err(WeakSecret::Placeholder));
+        assert_eq!(check("short"), Err(WeakSecret::TooShort { bytes: 5 }));
+        assert_eq!(check(&STRONG[..31]), Err(WeakSecret::TooShort { bytes: 31 }));
+        assert_eq!(check(&"a".repeat(64)), Err(WeakSecret::LowEntropy { bits: 0 }));
+        assert_eq!(check(&"ab".repeat(40)), Err(WeakSecret::LowEntropy { bits: 80 }));
+    }
+
+    #[test]
+    fn precedence_code_then_env_in_better_auth_order() {
+        let ring = load(&[STRONG.into()], &env(&[("BETTER_AUTH_SECRET", STRONG_2)])).unwrap();
+        assert_eq!(ring.current(), STRONG.as_bytes());
+
+        let ring = load(&[], &env(&[("BETTER_AUTH_SECRET", STRONG), ("AUTH_SECRET", STRONG_2)])).unwrap();
+        assert_eq!(ring.current(), STRONG.as_bytes());
+
+        let ring = load(&[], &env(&[("AUTH_SECRET", STRONG_2)])).unwrap();
+        assert_eq!(ring.current(), STRONG_2.as_bytes());
+
+        let list = format!("2:{STRONG_2},1:{STRONG}");
+        let ring = load(&[], &env(&[("BETTER_AUTH_SECRETS", &list), ("BETTER_AUTH_SECRET", STRONG)])).unwrap();
+        assert_eq!(ring.iter().collect::<Vec<_>>(), [STRONG_2.as_bytes(), STRONG.as_bytes()]);
+    }
+
+    #[test]
+    fn missing_secret_names_both_variables() {
+        let err = load(&[], &env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingSecret));
+        let message = err.to_string();
+        assert!(message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"), "{message}");
+    }
+
+    #[test]
+    fn weak_env_secret_names_variable_and_rule() {
+        let err = load(&[], &env(&[("BETTER_AUTH_SECRET", "short")])).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
+        assert!(message.contains("at least 32 bytes"), "{message}");
+        assert!(!message.contains("short\""), "the secret itself is never printed: {message}");
+    }
+
+    #[test]
+    fn versioned_lists_that_better_auth_rejects_are_rejected() {
+        for bad in ["1:abc,1:def", "x:abc", "-1:abc", ":abc", "2:", "2:   ", "abc", "1:abc,"] {
+            let err = load(&[], &env(&[("BETTER_AUTH_SECRETS", bad)])).unwrap_err();
+            assert!(matches!(err, ConfigError::InvalidSecretList { .. }), "{bad}: {err}");
+        }
+        // A well-formed list still has every entry checked.
+        let err = load(&[], &env(&[("BETTER_AUTH_SECRETS", &format!("2:{STRONG},1:short"))])).unwrap_err();
+        assert!(matches!(err, ConfigError::WeakSecret { from: SecretSource::BetterAuthSecrets, .. }));
+    }
+
+    #[test]
+    fn ring_debug_is_redacted() {
+        let ring = SecretRing::new_unchecked(vec![STRONG.into()]);
+        assert!(!format!("{ring:?}").contains(STRONG));
+    }
+}

@@ -1,0 +1,251 @@
+//! Storage through sqlx on SQLite, PostgreSQL and MySQL/MariaDB, in Better-Auth's tables.
+//!
+//! Each statement is written once, in the form PostgreSQL and SQLite share (`"quoted"`
+//! identifiers, `$n` parameters), and rendered for MySQL (`` `quoted` ``, `?`); see
+//! [`statements`]. What truly differs per dialect (types in the DDL, how dates are stored,
+//! connection settings, how a migration takes its lock) lives in `sqlite.rs`, `postgres.rs`
+//! and `mysql.rs`.
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("authgate needs at least one of the features `sqlite`, `postgres`, `mysql`");
+
+/// Runs `$body` once per dialect with `$pool` bound to that dialect's pool and `$sql` to its
+/// rendered [`statements::Statements`]; the body is type-checked for each driver.
+macro_rules! dispatch {
+    ($db:expr, |$pool:ident, $sql:ident| $body:expr) => {
+        match $db {
+            #[cfg(feature = "sqlite")]
+            $crate::store::Database::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::SQLITE;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            $crate::store::Database::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::POSTGRES;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            $crate::store::Database::MySql($pool) => {
+                #[allow(unused_variables)]
+                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::MYSQL;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use dispatch;
+
+mod datetime;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod rows;
+mod schema;
+mod sessions;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod statements;
+mod users;
+
+use std::fmt;
+
+pub(crate) use datetime::DbTime;
+pub use schema::MigrationReport;
+pub(crate) use schema::migrate as schema_migrate;
+
+/// A connection pool to one of the supported databases.
+///
+/// Build one from a URL with [`Database::connect`], or wrap an existing sqlx pool with
+/// `Database::from(pool)`.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Database {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Database({})", self.dialect())
+    }
+}
+
+/// Which SQL dialect a [`Database`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
+        })
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::SqlitePool> for Database {
+    fn from(pool: sqlx::SqlitePool) -> Self {
+        Database::Sqlite(pool)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<sqlx::PgPool> for Database {
+    fn from(pool: sqlx::PgPool) -> Self {
+        Database::Postgres(pool)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::MySqlPool> for Database {
+    fn from(pool: sqlx::MySqlPool) -> Self {
+        Database::MySql(pool)
+    }
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The driver reported an error.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// The URL names a database this build does not support.
+    #[error("{0}")]
+    UnsupportedUrl(String),
+    /// Existing tables lack columns authgate reads or writes.
+    #[error("the existing `{table}` table lacks the columns {columns:?}; it was not created by Better-Auth 1.x or authgate")]
+    SchemaMismatch {
+        /// The table.
+        table: &'static str,
+        /// The missing columns.
+        columns: Vec<&'static str>,
+    },
+    /// A date column held a value that is not a date.
+    #[error("column {column} holds a value that is not a date")]
+    InvalidDate {
+        /// The column.
+        column: &'static str,
+    },
+}
+
+impl StoreError {
+    /// Whether the failure means the database cannot be reached right now (connection refused
+    /// or lost, pool exhausted, server shutting down, file locked), as opposed to a statement
+    /// the database refused.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Sqlx(err) = self else { return false };
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => true,
+            sqlx::Error::Database(db) => is_unavailable_code(db.as_ref()),
+            _ => false,
+        }
+    }
+
+    /// Whether the failure is a unique-constraint violation.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
+}
+
+/// Driver error codes that mean "not available now" rather than "bad statement".
+fn is_unavailable_code(db: &(dyn sqlx::error::DatabaseError + 'static)) -> bool {
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        // Class 08 (connection exception), 53 (insufficient resources), 57P (shutdown,
+        // cannot connect now).
+        let code = pg.code();
+        return code.starts_with("08") || code.starts_with("53") || code.starts_with("57P");
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // Too many connections, shutdown in progress, server gone away or lost, lock wait
+        // timeout.
+        return matches!(my.number(), 1040 | 1053 | 1205 | 2002 | 2003 | 2006 | 2013);
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Primary result codes BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN (the low byte of
+        // an extended code).
+        let code = db.code().and_then(|c| c.parse::<u32>().ok()).unwrap_or(0);
+        return matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14);
+    }
+    false
+}
+
+impl Database {
+    /// Connects to `url`: `sqlite://path?mode=rwc` (or `sqlite::memory:`), `postgres://...`
+    /// or `postgresql://...`, and `mysql://...` / `mariadb://...` with the `mysql` feature.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedUrl`] for a scheme this build cannot serve, or the driver's
+    /// error when the database cannot be reached.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let feature = match scheme.as_str() {
+            "sqlite" => "sqlite",
+            "postgres" | "postgresql" => "postgres",
+            "mysql" | "mariadb" => "mysql",
+            _ => {
+                return Err(StoreError::UnsupportedUrl(format!(
+                    "unsupported database URL scheme {scheme:?}; use sqlite:, postgres: or mysql:"
+                )));
+            }
+        };
+        match feature {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => sqlite::connect(url).await,
+            #[cfg(feature = "postgres")]
+            "postgres" => postgres::connect(url).await,
+            #[cfg(feature = "mysql")]
+            "mysql" => mysql::connect(url).await,
+            missing => Err(StoreError::UnsupportedUrl(format!(
+                "this build of authgate lacks the `{missing}` feature needed for {scheme}: URLs; \
+                 enable it in Cargo.toml (authgate = {{ features = [\"{missing}\"] }})"
+            ))),
+        }
+    }
+
+    /// The dialect of this pool.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Database::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Closes the pool: waits for checked-out connections to come back, then closes them.
+    pub async fn close(&self) {
+        dispatch!(self, |pool, _sql| pool.close().await)
+    }
+}
+

@@ -1,0 +1,119 @@
+//! Every statement authgate sends, written once in the form PostgreSQL and SQLite share
+//! (`"quoted"` identifiers, `$n` parameters) and rendered for MySQL (`` `quoted` ``, `?`).
+//!
+//! Table and column names are Better-Auth's. Values are always bound, never spliced.
+
+use std::sync::LazyLock;
+
+use super::Dialect;
+
+macro_rules! statements {
+    ($($(#[$doc:meta])* $name:ident = $sql:literal;)*) => {
+        /// The statements rendered for one dialect.
+        pub(crate) struct Statements {
+            $($(#[$doc])* pub(crate) $name: String,)*
+        }
+
+        impl Statements {
+            fn render(dialect: Dialect) -> Self {
+                Self { $($name: render(dialect, $sql),)* }
+            }
+        }
+
+        #[cfg(test)]
+        const PORTABLE: &[(&str, &str)] = &[$((stringify!($name), $sql),)*];
+    };
+}
+
+statements! {
+    /// The session and its user, by token: the one query behind every authenticated request.
+    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1"#;
+    insert_session = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values ($1, $2, $3, $4, $5, $6, $7, $8)"#;
+    /// Slides a session's expiry (Better-Auth's `updateSession`).
+    refresh_session = r#"update "session" set "expiresAt" = $1, "updatedAt" = $2 where "token" = $3"#;
+    delete_session = r#"delete from "session" where "token" = $1"#;
+    delete_session_of_user = r#"delete from "session" where "token" = $1 and "userId" = $2"#;
+    delete_user_sessions = r#"delete from "session" where "userId" = $1"#;
+    delete_other_sessions = r#"delete from "session" where "userId" = $1 and "token" <> $2"#;
+    list_sessions = r#"select "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" from "session" where "userId" = $1 order by "createdAt""#;
+
+    /// A user by (lower-cased) email, with the password of its credential account if any.
+    user_by_email = r#"select u."id" as "userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' where u."email" = $1"#;
+    insert_user = r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6, $7)"#;
+    /// The email/password account Better-Auth creates beside each user (`accountId` = user id).
+    insert_credential_account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") values ($1, $2, 'credential', $3, $4, $5, $6)"#;
+
+    /// A read that needs the `session` table (health check).
+    probe_session_table = r#"select count(*) from "session" where "token" = $1"#;
+    /// A write that needs the `verification` table (health check, rolled back).
+    probe_write = r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6)"#;
+}
+
+#[cfg(feature = "postgres")]
+pub(crate) static POSTGRES: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::Postgres));
+#[cfg(feature = "sqlite")]
+pub(crate) static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::Sqlite));
+#[cfg(feature = "mysql")]
+pub(crate) static MYSQL: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::MySql));
+
+fn render(dialect: Dialect, sql: &str) -> String {
+    match dialect {
+        // sqlx binds SQLite's `$n` by number, like PostgreSQL.
+        Dialect::Postgres | Dialect::Sqlite => sql.to_owned(),
+        Dialect::MySql => render_mysql(sql),
+    }
+}
+
+/// Backquotes for identifiers and `?` for parameters. MySQL binds `?` by position, so the
+/// portable form must number its parameters in order of appearance, each used once.
+fn render_mysql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut next_parameter = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push('`'),
+            '$' => {
+                let mut n = 0;
+                while let Some(digit) = chars.peek().and_then(|c| c.to_digit(10)) {
+                    n = n * 10 + digit;
+                    chars.next();
+                }
+                assert_eq!(n, next_parameter, "parameters must appear in order, once each: {sql}");
+                next_parameter += 1;
+                out.push('?');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_renders_for_every_dialect() {
+        for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::MySql] {
+            let _ = Statements::render(dialect);
+        }
+        for (name, sql) in PORTABLE {
+            assert!(!sql.contains('`') && !sql.contains('?'), "{name} is not in portable form");
+        }
+    }
+
+    #[test]
+    fn mysql_rendering() {
+        assert_eq!(
+            render_mysql(r#"delete from "session" where "token" = $1 and "userId" = $2"#),
+            "delete from `session` where `token` = ? and `userId` = ?"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "in order")]
+    fn mysql_rendering_refuses_reordered_parameters() {
+        render_mysql("select $2, $1");
+    }
+}
