@@ -17,6 +17,23 @@ use crate::model::Session;
 use crate::store::{Database, MigrationReport, StoreError};
 use crate::timestamp;
 
+/// `set-auth-token: <token.signature>`, readable by scripts across origins (Better-Auth's
+/// `bearer` plugin).
+fn expose_auth_token(headers: &mut HeaderMap, signed: &str) {
+    const NAME: &str = "set-auth-token";
+    let Ok(value) = http::HeaderValue::try_from(signed) else { return };
+    headers.insert(NAME, value);
+    let exposed = headers
+        .get(http::header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(|v| if v.split(',').any(|h| h.trim().eq_ignore_ascii_case(NAME)) { v.to_owned() } else { format!("{v}, {NAME}") })
+        .unwrap_or_else(|| NAME.to_owned());
+    if let Ok(value) = http::HeaderValue::try_from(exposed) {
+        headers.insert(http::header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+    }
+}
+
 /// How long a `rememberMe: false` session lives in the database (Better-Auth's fixed day).
 const DONT_REMEMBER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
@@ -188,6 +205,9 @@ impl Auth {
         if !remember {
             let signed_true = signing::sign("true", self.inner.config.secrets.current());
             headers.append(http::header::SET_COOKIE, names.dont_remember_cookie(&signed_true));
+        }
+        if self.inner.config.set_auth_token_header {
+            expose_auth_token(headers, &signed);
         }
     }
 

@@ -107,6 +107,8 @@ pub struct AuthBuilder {
     max_concurrent_hashes: Option<usize>,
     max_body_bytes: usize,
     trusted_proxies: Vec<String>,
+    set_auth_token_header: bool,
+    allow_unsigned_bearer: bool,
     env: fn(&str) -> Option<String>,
 }
 
@@ -144,6 +146,8 @@ impl Default for AuthBuilder {
             max_concurrent_hashes: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
+            set_auth_token_header: false,
+            allow_unsigned_bearer: false,
             env: read_env,
         }
     }
@@ -455,6 +459,49 @@ impl AuthBuilder {
         self
     }
 
+    /// Sends the signed session token in a `set-auth-token` response header (exposed to CORS
+    /// scripts) whenever a response sets the session cookie, as Better-Auth's `bearer` plugin
+    /// does, for clients that keep the token and send `Authorization: Bearer` (mobile apps,
+    /// other services). Off by default: it hands the session token to page scripts.
+    ///
+    /// Signed bearer tokens are accepted either way.
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .set_auth_token_header(true)
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn set_auth_token_header(mut self, enabled: bool) -> Self {
+        self.set_auth_token_header = enabled;
+        self
+    }
+
+    /// Accepts a bare session token (without its signature) as a bearer token, as
+    /// Better-Auth's `bearer` plugin does by default.
+    ///
+    /// # ⚠️ Warning
+    /// With this on, anyone who can read the `session` table (a backup, a read replica, a
+    /// log of queries) can act as any signed-in user. Keep it off unless a client cannot send
+    /// the signed form (`set-auth-token`'s value).
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .allow_unsigned_bearer(true)
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn allow_unsigned_bearer(mut self, allowed: bool) -> Self {
+        self.allow_unsigned_bearer = allowed;
+        self
+    }
+
     /// Reads environment variables through `env` instead of the process environment (for
     /// tests that must not touch process-wide state).
     #[doc(hidden)]
@@ -536,6 +583,8 @@ impl AuthBuilder {
             }),
             max_body_bytes: self.max_body_bytes,
             trusted_proxies,
+            set_auth_token_header: self.set_auth_token_header,
+            allow_unsigned_bearer: self.allow_unsigned_bearer,
         })
     }
 
@@ -594,6 +643,8 @@ pub struct AuthConfig {
     pub(crate) max_concurrent_hashes: usize,
     pub(crate) max_body_bytes: usize,
     pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) set_auth_token_header: bool,
+    pub(crate) allow_unsigned_bearer: bool,
 }
 
 impl fmt::Debug for AuthConfig {

@@ -30,8 +30,8 @@ impl std::fmt::Debug for VerifiedToken {
 
 /// The verified session token of a request: a valid bearer token wins over the cookie, as with
 /// Better-Auth's bearer plugin.
-pub(crate) fn session_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing) -> Option<VerifiedToken> {
-    bearer_token(headers, secrets)
+pub(crate) fn session_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing, unsigned_bearer: UnsignedBearer) -> Option<VerifiedToken> {
+    bearer_token(headers, secrets, unsigned_bearer)
         .map(|token| VerifiedToken { token, source: TokenSource::Bearer })
         .or_else(|| cookie_token(headers, names, secrets).map(|token| VerifiedToken { token, source: TokenSource::Cookie }))
 }
@@ -46,15 +46,25 @@ fn cookie_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing) 
     verified_session_token(&cookies::read(headers, &names.session_token)?, secrets)
 }
 
+/// Whether a bare, unsigned session token is accepted as a bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnsignedBearer {
+    Refused,
+    Accepted,
+}
+
 /// `Authorization: Bearer <token.signature>`, the signed value as-is or percent-encoded; the
 /// scheme is matched case-insensitively.
-fn bearer_token(headers: &HeaderMap, secrets: &SecretRing) -> Option<String> {
+fn bearer_token(headers: &HeaderMap, secrets: &SecretRing, unsigned: UnsignedBearer) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let scheme = value.get(..7)?;
     if !scheme.eq_ignore_ascii_case("bearer ") {
         return None;
     }
     let credential = value[7..].trim();
+    if !credential.contains('.') {
+        return (unsigned == UnsignedBearer::Accepted && token::is_session_token(credential)).then(|| credential.to_owned());
+    }
     verified_session_token(&cookies::try_decode(credential), secrets)
 }
 
@@ -89,11 +99,11 @@ mod tests {
     fn recorded_better_auth_cookie_verifies() {
         let (names, secrets) = setup();
         let h = headers("cookie", "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel%2FiTycJyLbzIUSV2%2FrqKuqHTKX0%3D");
-        let found = session_token(&h, &names, &secrets).unwrap();
+        let found = session_token(&h, &names, &secrets, UnsignedBearer::Refused).unwrap();
         assert_eq!((found.token.as_str(), found.source), (TOKEN, TokenSource::Cookie));
         // The same value not percent-encoded also verifies (transcript 13).
         let h = headers("cookie", "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel/iTycJyLbzIUSV2/rqKuqHTKX0=");
-        assert!(session_token(&h, &names, &secrets).is_some());
+        assert!(session_token(&h, &names, &secrets, UnsignedBearer::Refused).is_some());
     }
 
     #[test]
@@ -101,12 +111,23 @@ mod tests {
         let (names, secrets) = setup();
         let signed = signing::sign(TOKEN, secrets.current());
         for value in [format!("Bearer {signed}"), format!("bearer {}", cookies::encode_uri_component(&signed)), format!("BEARER   {signed}  ")] {
-            let found = session_token(&headers("authorization", &value), &names, &secrets).unwrap();
+            let found = session_token(&headers("authorization", &value), &names, &secrets, UnsignedBearer::Refused).unwrap();
             assert_eq!(found.source, TokenSource::Bearer);
         }
         for value in [format!("Basic {signed}"), format!("Bearer {TOKEN}"), "Bearer".into(), "Bearer garbage".into()] {
-            assert!(session_token(&headers("authorization", &value), &names, &secrets).is_none(), "{value}");
+            assert!(session_token(&headers("authorization", &value), &names, &secrets, UnsignedBearer::Refused).is_none(), "{value}");
         }
+    }
+
+    #[test]
+    fn unsigned_bearer_only_when_allowed() {
+        let (names, secrets) = setup();
+        let h = headers("authorization", &format!("Bearer {TOKEN}"));
+        assert!(session_token(&h, &names, &secrets, UnsignedBearer::Refused).is_none());
+        let found = session_token(&h, &names, &secrets, UnsignedBearer::Accepted).unwrap();
+        assert_eq!(found.token, TOKEN);
+        let h = headers("authorization", "Bearer not-a-token");
+        assert!(session_token(&h, &names, &secrets, UnsignedBearer::Accepted).is_none());
     }
 
     #[test]
@@ -116,7 +137,7 @@ mod tests {
         // not shaped like a session token.
         let signed = signing::sign("eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jbyJ9", secrets.current());
         let h = headers("cookie", &format!("better-auth.session_token={}", cookies::encode_uri_component(&signed)));
-        assert!(session_token(&h, &names, &secrets).is_none());
+        assert!(session_token(&h, &names, &secrets, UnsignedBearer::Refused).is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, header};
 use tokio::sync::OnceCell;
 
 use crate::auth::Auth;
-use crate::credentials::{self, VerifiedToken};
+use crate::credentials::{self, UnsignedBearer, VerifiedToken};
 use crate::error::AuthError;
 use crate::model::SessionWithUser;
 use crate::timestamp;
@@ -58,7 +58,8 @@ impl SessionLookup {
     /// Reads and verifies the request's credentials; no database work happens here.
     pub(crate) fn new(auth: Auth, headers: &HeaderMap) -> Self {
         let secrets = &auth.config().secrets;
-        let credential = credentials::session_token(headers, auth.cookie_names(), secrets);
+        let unsigned = if auth.config().allow_unsigned_bearer { UnsignedBearer::Accepted } else { UnsignedBearer::Refused };
+        let credential = credentials::session_token(headers, auth.cookie_names(), secrets, unsigned);
         let dont_remember = credentials::dont_remember(headers, auth.cookie_names(), secrets);
         Self { auth, credential, dont_remember, outcome: OnceCell::new(), cookie_update: Mutex::new(None) }
     }

@@ -35,7 +35,6 @@ macro_rules! dispatch {
         }
     };
 }
-pub(crate) use dispatch;
 
 mod datetime;
 #[cfg(feature = "mysql")]
@@ -55,6 +54,10 @@ use std::fmt;
 pub(crate) use datetime::DbTime;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
+
+/// How long a request waits for a pooled connection before answering 503: an unreachable
+/// database should fail requests quickly, not hold them for sqlx's default 30 seconds.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A connection pool to one of the supported databases.
 ///

@@ -13,7 +13,7 @@ pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
     // sqlx sets the session `time_zone` to `+00:00`, so `timestamp(3)` values and
     // `CURRENT_TIMESTAMP(3)` defaults are UTC, as mysql2 with `timezone: "Z"` writes them.
     let url = url.strip_prefix("mariadb:").map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
-    let pool = MySqlPoolOptions::new().connect(&url).await?;
+    let pool = MySqlPoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect(&url).await?;
     Ok(Database::MySql(pool))
 }
 

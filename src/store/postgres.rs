@@ -10,7 +10,7 @@ use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 
 pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
-    let pool = PgPoolOptions::new().connect(url).await?;
+    let pool = PgPoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect(url).await?;
     Ok(Database::Postgres(pool))
 }
 

@@ -21,7 +21,7 @@ pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
         // Readers do not block the writer (nor it them); better-sqlite3 reads WAL files too.
         options = options.journal_mode(SqliteJournalMode::Wal);
     }
-    let pool = SqlitePoolOptions::new().connect_with(options).await?;
+    let pool = SqlitePoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect_with(options).await?;
     Ok(Database::Sqlite(pool))
 }
 

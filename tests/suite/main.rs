@@ -1,0 +1,10 @@
+//! The store-agnostic suite: every test here runs on SQLite, PostgreSQL and MariaDB/MySQL
+//! (see `common::backend_tests!`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod config;
+mod flows;
+mod outage;
+mod session;

@@ -1,0 +1,83 @@
+//! A database outage: 503 with a JSON error, nothing deleted, no cookie cleared, and the same
+//! session valid again once the database is back. PostgreSQL and MariaDB go through a TCP proxy
+//! the test cuts; SQLite's pool is closed under the app.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::common::outage::{TcpProxy, server_addr};
+use crate::common::{Backend, Client, Jar, TestApp, TestDatabase, TestResponse, app_router, builder, q, scalar, serve};
+
+backend_tests!(database_outage_is_503_and_loses_nothing);
+
+/// A hang would be a failure; this bound only catches one.
+const HANG: Duration = Duration::from_secs(60);
+
+fn assert_unavailable(response: &TestResponse, what: &str) {
+    assert_eq!(response.status, 503, "{what}: {}", response.text());
+    assert_eq!(response.error_code(), "DATABASE_UNAVAILABLE", "{what}");
+    assert!(response.set_cookies().is_empty(), "{what}: an outage never clears cookies: {:?}", response.set_cookies());
+}
+
+async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let proxy = match backend {
+        Backend::Sqlite => None,
+        _ => Some(TcpProxy::start(server_addr(&db.url)).await),
+    };
+    let url = proxy.as_ref().map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+    let auth = builder().validate().unwrap().connect(&url).await.unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+
+    let mut jar = Jar::default();
+    let signed_up = client
+        .post("/api/auth/sign-up/email")
+        .json(&json!({ "name": "Out", "email": "out@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(signed_up.status, 200);
+    let token = jar.session_token();
+
+    match &proxy {
+        Some(proxy) => proxy.down(),
+        None => auth.database().close().await,
+    }
+
+    let me = tokio::time::timeout(HANG, client.get("/me").send_with(&mut jar)).await.expect("no hang");
+    assert_unavailable(&me, "/me");
+    let session = tokio::time::timeout(HANG, client.get("/api/auth/get-session").send_with(&mut jar)).await.unwrap();
+    assert_unavailable(&session, "get-session");
+    let out = tokio::time::timeout(HANG, client.post("/api/auth/sign-out").from_frontend().send_with(&mut jar)).await.unwrap();
+    assert_unavailable(&out, "sign-out");
+    let sign_in = client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "out@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert_unavailable(&sign_in, "sign-in");
+    assert!(jar.get("better-auth.session_token").is_some());
+
+    // The database comes back: the very same cookie is still signed in.
+    let client = match &proxy {
+        Some(proxy) => {
+            proxy.up();
+            client
+        }
+        None => {
+            let auth = builder().validate().unwrap().connect(&db.url).await.unwrap();
+            let (addr, server) = serve(app_router(&auth)).await;
+            std::mem::forget(server);
+            Client::new(addr)
+        }
+    };
+    let me = client.get("/me").send_with(&mut jar).await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    let check = db.connect().await;
+    let rows = scalar(&check, &format!("select count(*) from {} where {} = '{token}'", q(backend, "session"), q(backend, "token"))).await;
+    assert_eq!(rows.as_deref(), Some("1"));
+    let _: Option<&TestApp> = None;
+}
