@@ -10,6 +10,7 @@
 
 pub mod http_client;
 pub mod outage;
+pub mod replay;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

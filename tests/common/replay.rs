@@ -1,0 +1,305 @@
+//! Replays Better-Auth's recorded exchanges (`tests/fixtures/transcripts/`) against authgate
+//! and compares status, `Set-Cookie`, `Location`, caching headers and body.
+//!
+//! Ids, tokens and dates differ between the recording and the replay. Every 32-character id or
+//! token in a recorded body must correspond, one to one, to ours (a bijection built as the
+//! replay goes); recorded tokens, their signatures and signed cookie values in later requests
+//! are replaced by ours; dates must have the ISO form with milliseconds.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use http::Method;
+
+use super::{Client, TestResponse, encode_signed};
+
+/// One recorded request and its response.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub file: String,
+    pub title: String,
+    pub method: Method,
+    pub path: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<String>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+}
+
+impl Exchange {
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        self.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.response_headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// Parses a transcript file into its exchanges (annotation blocks without a request are
+/// skipped).
+pub fn parse(path: &Path) -> Vec<Exchange> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut exchanges = Vec::new();
+    for block in text.split("==============================================================================") {
+        let mut title = None;
+        let mut request_line = None;
+        let mut request_headers = Vec::new();
+        let mut request_body = None;
+        let mut status = None;
+        let mut response_headers = Vec::new();
+        let mut response_body = Vec::new();
+        let mut in_body = false;
+        for line in block.lines() {
+            if in_body {
+                response_body.push(line);
+                continue;
+            }
+            if let Some(t) = line.strip_prefix("## ") {
+                title = Some(t.to_owned());
+            } else if let Some(body) = line.strip_prefix("> [request body] ") {
+                request_body = Some(body.to_owned());
+            } else if line == "> [request body]" {
+                request_body = Some(String::new());
+            } else if line.starts_with("< [response body]") {
+                in_body = true;
+            } else if let Some(rest) = line.strip_prefix("> ") {
+                if request_line.is_none() {
+                    request_line = Some(rest.to_owned());
+                } else if let Some((k, v)) = rest.split_once(": ") {
+                    request_headers.push((k.to_owned(), v.to_owned()));
+                } else if let Some(k) = rest.strip_suffix(':') {
+                    request_headers.push((k.to_owned(), String::new()));
+                }
+            } else if let Some(rest) = line.strip_prefix("< ") {
+                if status.is_none() {
+                    status = rest.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok());
+                } else if let Some((k, v)) = rest.split_once(": ") {
+                    response_headers.push((k.to_owned(), v.to_owned()));
+                }
+            }
+        }
+        let (Some(title), Some(request_line), Some(status)) = (title, request_line, status) else { continue };
+        let mut parts = request_line.split_whitespace();
+        let method = parts.next().unwrap().parse().unwrap();
+        let path = parts.next().unwrap().to_owned();
+        let response_body = response_body.join("\n").trim_end().to_owned();
+        exchanges.push(Exchange { file: file.clone(), title, method, path, request_headers, request_body, status, response_headers, response_body });
+    }
+    exchanges
+}
+
+/// A recorded value and ours, both directions.
+#[derive(Debug, Default)]
+pub struct Bijection {
+    forward: HashMap<String, String>,
+    backward: HashMap<String, String>,
+}
+
+impl Bijection {
+    /// Records (or checks) that recorded `theirs` corresponds to `ours`.
+    pub fn pair(&mut self, theirs: &str, ours: &str) -> Result<(), String> {
+        match (self.forward.get(theirs), self.backward.get(ours)) {
+            (None, None) => {
+                self.forward.insert(theirs.to_owned(), ours.to_owned());
+                self.backward.insert(ours.to_owned(), theirs.to_owned());
+                Ok(())
+            }
+            (Some(o), _) if o == ours => Ok(()),
+            (Some(o), _) => Err(format!("recorded {theirs} was {o} before, now {ours}")),
+            (None, Some(t)) => Err(format!("our {ours} stood for recorded {t} before, now for {theirs}")),
+        }
+    }
+
+    pub fn ours(&self, theirs: &str) -> Option<&str> {
+        self.forward.get(theirs).map(String::as_str)
+    }
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+        && b.iter().enumerate().all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || c.is_ascii_digit())
+}
+
+/// The body with every quoted id replaced by `"<id>"` and every ISO date by `"<date>"`, and
+/// the ids in order of appearance.
+fn skeleton(body: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(body.len());
+    let mut ids = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        // Strings in these bodies contain no escaped quotes.
+        let end = after.find('"').unwrap_or(after.len());
+        let content = &after[..end];
+        if is_id(content) {
+            out.push_str("\"<id>\"");
+            ids.push(content.to_owned());
+        } else if is_iso_date(content) {
+            out.push_str("\"<date>\"");
+        } else {
+            out.push('"');
+            out.push_str(content);
+            out.push('"');
+        }
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    (out, ids)
+}
+
+/// A session Better-Auth created off the record (a quiet sign-in) that a later request uses.
+pub struct OffRecord {
+    pub token: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+}
+
+/// What we deliberately answer differently (each listed in COMPATIBILITY.md).
+pub struct Deviation {
+    pub title: &'static str,
+    pub status: u16,
+    pub body: &'static str,
+}
+
+pub struct Replay<'a> {
+    pub client: Client,
+    pub auth: &'a authgate::Auth,
+    pub ids: Bijection,
+    pub off_record: &'a [OffRecord],
+    pub deviations: &'a [Deviation],
+    pub failures: Vec<String>,
+    pub replayed: usize,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(client: Client, auth: &'a authgate::Auth) -> Self {
+        Self { client, auth, ids: Bijection::default(), off_record: &[], deviations: &[], failures: Vec::new(), replayed: 0 }
+    }
+
+    /// Maps recorded token `theirs` to our token `ours`, with their signatures.
+    fn map_token(&mut self, theirs: &str, ours: &str) -> Result<(), String> {
+        self.ids.pair(theirs, ours)
+    }
+
+    /// Replaces recorded tokens (alone, signed, percent-encoded) by ours.
+    fn substitute(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (theirs, ours) in &self.ids.forward {
+            if !out.contains(theirs.as_str()) {
+                continue;
+            }
+            let their_signed = self.auth_sign_recorded(theirs);
+            let our_signed = self.auth.sign_session_token(ours);
+            let their_sig = their_signed.rsplit_once('.').unwrap().1.to_owned();
+            let our_sig = our_signed.rsplit_once('.').unwrap().1.to_owned();
+            out = out.replace(&encode_signed(&their_sig), &encode_signed(&our_sig)).replace(&their_sig, &our_sig).replace(theirs.as_str(), ours);
+        }
+        out
+    }
+
+    /// The recorded token signed as Better-Auth signed it: the replay runs with the recording's
+    /// secret, so our signing reproduces it.
+    fn auth_sign_recorded(&self, theirs: &str) -> String {
+        self.auth.sign_session_token(theirs)
+    }
+
+    async fn create_off_record(&mut self, request_text: &str) {
+        for off in self.off_record {
+            if request_text.contains(off.token) && self.ids.ours(off.token).is_none() {
+                let response = self
+                    .client
+                    .post("/api/auth/sign-in/email")
+                    .json(&serde_json::json!({ "email": off.email, "password": off.password }))
+                    .send()
+                    .await;
+                assert_eq!(response.status, 200, "off-record sign-in for {}: {}", off.email, response.text());
+                let ours = response.json()["token"].as_str().unwrap().to_owned();
+                self.map_token(off.token, &ours).unwrap();
+            }
+        }
+    }
+
+    /// Replays one exchange and records any difference.
+    pub async fn exchange(&mut self, exchange: &Exchange) {
+        let context = format!("{} / {}", exchange.file, exchange.title);
+        let request_text = format!("{:?} {:?}", exchange.request_headers, exchange.request_body);
+        self.create_off_record(&request_text).await;
+
+        let mut request = self.client.request(exchange.method.clone(), &self.substitute(&exchange.path));
+        for (name, value) in &exchange.request_headers {
+            if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length") {
+                continue;
+            }
+            request = request.header(name, &self.substitute(value));
+        }
+        if let Some(body) = &exchange.request_body {
+            request = request.body(self.substitute(body));
+        }
+        let response = request.send().await;
+        self.replayed += 1;
+        if let Err(problem) = self.compare(exchange, &response) {
+            self.failures.push(format!("{context}: {problem}\n    ours: {} {}\n    theirs: {} {}", response.status, response.text(), exchange.status, exchange.response_body));
+        }
+    }
+
+    fn compare(&mut self, exchange: &Exchange, response: &TestResponse) -> Result<(), String> {
+        if let Some(deviation) = self.deviations.iter().find(|d| d.title == exchange.title) {
+            if response.status.as_u16() != deviation.status || response.text() != deviation.body {
+                return Err(format!("expected our documented answer {} {}", deviation.status, deviation.body));
+            }
+            return Ok(());
+        }
+        if response.status.as_u16() != exchange.status {
+            return Err(format!("status {} instead of {}", response.status, exchange.status));
+        }
+
+        // Tokens first, so that the cookies and the rest of the body can be compared.
+        let ours_body = response.text();
+        if let (Ok(theirs), Ok(ours)) = (serde_json::from_str::<serde_json::Value>(&exchange.response_body), serde_json::from_str::<serde_json::Value>(&ours_body)) {
+            if let (Some(t), Some(o)) = (theirs["token"].as_str(), ours["token"].as_str()) {
+                self.map_token(t, o)?;
+            }
+        }
+        let (their_skeleton, their_ids) = skeleton(&exchange.response_body);
+        let (our_skeleton, our_ids) = skeleton(&ours_body);
+        if their_skeleton != our_skeleton {
+            return Err(format!("body differs:\n      ours   {our_skeleton}\n      theirs {their_skeleton}"));
+        }
+        for (theirs, ours) in their_ids.iter().zip(&our_ids) {
+            self.ids.pair(theirs, ours)?;
+        }
+
+        let their_cookies: Vec<String> = exchange.set_cookies().iter().map(|c| self.substitute(c)).collect();
+        let our_cookies = response.set_cookies();
+        if their_cookies != our_cookies {
+            return Err(format!("Set-Cookie differs:\n      ours   {our_cookies:?}\n      theirs {their_cookies:?}"));
+        }
+        for name in ["location", "content-type", "cache-control", "pragma"] {
+            if let Some(theirs) = exchange.response_header(name) {
+                let theirs = self.substitute(theirs);
+                if response.header(name) != Some(theirs.as_str()) {
+                    return Err(format!("{name} is {:?} instead of {theirs:?}", response.header(name)));
+                }
+            } else if name == "location" && response.header(name).is_some() {
+                return Err("unexpected Location".to_owned());
+            }
+        }
+        Ok(())
+    }
+}
