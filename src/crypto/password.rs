@@ -209,6 +209,64 @@ mod tests {
         assert_eq!(verify_blocking("x", "salt:abcd"), Ok(false));
     }
 
+    /// Every `account.password` Better-Auth wrote in the recordings whose password the
+    /// recordings show verifies here, and the NFKC-equivalent spelling too.
+    #[test]
+    fn recomputes_the_recorded_better_auth_hashes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let postgres_rows = std::fs::read_to_string(dir.join("transcripts/30-db-rows.txt")).unwrap();
+        let mut emails = std::collections::HashMap::new();
+        let mut hashes = Vec::new();
+        for line in postgres_rows.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() == 7 && cells[2].contains('@') {
+                emails.insert(cells[0].to_owned(), cells[2].to_owned());
+            }
+            if cells.len() == 13 && cells[2] == "credential" {
+                hashes.push((cells[3].to_owned(), cells[10].to_owned()));
+            }
+        }
+        let known: &[(&str, &[&str])] = &[
+            ("alice@example.com", &["password123"]),
+            ("bob@example.com", &["password123"]),
+            ("carol@example.com", &["password123"]),
+            ("dave8@example.com", &["12345678"]),
+            ("frank2@example.com", &["password123"]),
+            ("ivy@example.com", &["password123"]),
+            ("bea@example.com", &["password123"]),
+            ("uni@example.com", &["\u{FB01}nepassword1", "finepassword1"]),
+        ];
+        let dave128 = "b".repeat(128);
+        let mut verified = 0;
+        for (user_id, hash) in &hashes {
+            let email = emails[user_id].as_str();
+            let passwords: Vec<&str> = match known.iter().find(|(e, _)| *e == email) {
+                Some((_, passwords)) => passwords.to_vec(),
+                None if email == "dave128@example.com" => vec![dave128.as_str()],
+                None => continue,
+            };
+            for password in passwords {
+                assert_eq!(verify_blocking(password, hash), Ok(true), "{email}");
+                verified += 1;
+            }
+            assert_eq!(verify_blocking("not-the-password", hash), Ok(false));
+        }
+        assert_eq!(verified, 10);
+
+        // SQLite and MariaDB recordings: alice and bob, both "password123".
+        for file in ["ddl/sqlite-rows.txt", "ddl/mysql-rows.txt"] {
+            let rows = std::fs::read_to_string(dir.join(file)).unwrap();
+            let found: Vec<&str> = rows
+                .split(|c: char| c == ',' || c == '\t' || c == '\'' || c.is_whitespace())
+                .filter(|cell| cell.len() == 161 && cell.as_bytes()[32] == b':')
+                .collect();
+            assert!(found.len() >= 2, "{file}");
+            for hash in found {
+                assert_eq!(verify_blocking("password123", hash), Ok(true), "{file}");
+            }
+        }
+    }
+
     #[test]
     fn dummy_hash_matches_nothing() {
         assert_eq!(verify_blocking("", DUMMY_HASH), Ok(false));
