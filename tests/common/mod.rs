@@ -130,6 +130,7 @@ pub async fn scalar(db: &authgate::Database, statement: &str) -> Option<String> 
             let value: Option<String> = row
                 .try_get::<Option<String>, _>(0)
                 .or_else(|_| row.try_get::<Option<i64>, _>(0).map(|v| v.map(|v| v.to_string())))
+                .or_else(|_| row.try_get::<Option<i32>, _>(0).map(|v| v.map(|v| v.to_string())))
                 .or_else(|_| row.try_get::<Option<bool>, _>(0).map(|v| v.map(|v| v.to_string())))
                 .unwrap();
             value

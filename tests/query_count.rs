@@ -1,0 +1,133 @@
+//! How many statements each kind of request costs, counted from sqlx's own query events (one
+//! per statement the driver sends), with a control query proving the counter counts:
+//!
+//! - a tampered, foreign or absent credential: no query at all (the HMAC is checked first);
+//! - an authenticated request: one query (session joined with its user);
+//! - a request that slides the session's expiry: one more, an update, once per `updateAge`.
+//!
+//! This binary's tests run one at a time: the counter is process-wide.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{Backend, Client, Jar, TestDatabase, app_router, builder, encode_signed, execute, q, scalar, serve};
+use tracing::Subscriber;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+
+static QUERIES: AtomicUsize = AtomicUsize::new(0);
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Counts sqlx's `sqlx::query` events, which the driver emits once per executed statement.
+struct QueryCounter;
+
+impl<S: Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            QUERIES.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn install_counter() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(QueryCounter)).expect("the only subscriber");
+    });
+}
+
+/// Statements the database received while `f` ran.
+async fn count<F: std::future::Future<Output = T>, T>(f: F) -> (usize, T) {
+    let before = QUERIES.load(Ordering::SeqCst);
+    let out = f.await;
+    // Query events are emitted when the driver finishes a statement; let them land.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    (QUERIES.load(Ordering::SeqCst) - before, out)
+}
+
+async fn queries_per_request(backend: Backend) {
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    // One connection, opened up front, so that the counts hold statements the requests
+    // caused and never the set-up statements of a connection the pool decides to open.
+    let db = single_connection_pool(&test_db.url).await;
+    let auth = builder().build(db.clone()).unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+    let mut jar = Jar::default();
+    let signed_up = client
+        .post("/api/auth/sign-up/email")
+        .json(&serde_json::json!({ "name": "Count", "email": "count@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(signed_up.status, 200);
+    let token = jar.session_token();
+    let app = App { client, auth };
+
+    // Control: one statement sent through the app's pool is one counted query.
+    let (control, _) = count(scalar(&db, "select 1")).await;
+    assert_eq!(control, 1, "the counter sees statements");
+
+    // Credentials that fail the signature check cost nothing.
+    let tampered = format!("better-auth.session_token={}.{}", "A".repeat(32), encode_signed(&app.auth.sign_session_token(&token)).split_once('.').unwrap().1);
+    for (what, header, value) in [
+        ("no credentials", "x-none", "1".to_owned()),
+        ("tampered cookie", "cookie", tampered),
+        ("unsigned cookie", "cookie", format!("better-auth.session_token={token}")),
+        ("garbage bearer", "authorization", "Bearer abc.def".to_owned()),
+        ("unsigned bearer", "authorization", format!("Bearer {token}")),
+    ] {
+        let (queries, response) = count(app.client.get("/me").header(header, &value).send()).await;
+        assert_eq!(response.status, 401, "{what}");
+        assert_eq!(queries, 0, "{what} must not reach the database");
+    }
+
+    // An authenticated request: exactly one query.
+    let (queries, response) = count(app.client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(queries, 1, "session and user in one query");
+    let (queries, response) = count(app.client.get("/api/auth/get-session").send_with(&mut jar)).await;
+    assert_eq!(response.json()["session"]["token"], token.as_str());
+    assert_eq!(queries, 1);
+
+    // Due for a refresh: one query plus one write, then back to one.
+    let b = backend;
+    let far = match backend {
+        Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+5 days')".to_owned(),
+        Backend::Postgres => "now() + interval '5 days'".to_owned(),
+        Backend::MySql => "utc_timestamp(3) + interval 5 day".to_owned(),
+    };
+    execute(&db, &format!("update {} set {} = {far} where {} = '{token}'", q(b, "session"), q(b, "expiresAt"), q(b, "token"))).await;
+    let (queries, response) = count(app.client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.set_cookies().len(), 1, "the refreshed cookie");
+    assert_eq!(queries, 2, "one read and one write for the refresh");
+    let (queries, _) = count(app.client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(queries, 1, "no second write within updateAge");
+}
+
+struct App {
+    client: Client,
+    auth: authgate::Auth,
+}
+
+async fn single_connection_pool(url: &str) -> authgate::Database {
+    macro_rules! pool {
+        ($options:ty) => {
+            <$options>::new().min_connections(1).max_connections(1).connect(url).await.unwrap().into()
+        };
+    }
+    match url.split(':').next().unwrap() {
+        "sqlite" => pool!(sqlx::sqlite::SqlitePoolOptions),
+        #[cfg(feature = "postgres")]
+        "postgres" => pool!(sqlx::postgres::PgPoolOptions),
+        #[cfg(feature = "mysql")]
+        "mysql" => pool!(sqlx::mysql::MySqlPoolOptions),
+        other => panic!("no pool for {other}"),
+    }
+}
+
+backend_tests!(queries_per_request);
