@@ -16,10 +16,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
+use authgate::{Auth, CurrentUser, SessionLayer};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use authgate::{Auth, CurrentUser, SessionLayer};
 
 const SECRET_FILE: &str = "authgate-quickstart.secret";
 const DEFAULT_DATABASE: &str = "sqlite://authgate-quickstart.db?mode=rwc";
@@ -39,7 +39,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose()?.unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(3000);
     let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE.into());
 
     let mut builder = Auth::builder()
@@ -48,7 +52,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("BETTER_AUTH_URL").is_none() && std::env::var_os("AUTH_URL").is_none() {
         builder = builder.base_url(format!("http://localhost:{port}"));
     }
-    if std::env::var_os("BETTER_AUTH_SECRET").is_none() && std::env::var_os("AUTH_SECRET").is_none() {
+    if std::env::var_os("BETTER_AUTH_SECRET").is_none() && std::env::var_os("AUTH_SECRET").is_none()
+    {
         builder = builder.secret(example_secret()?);
     }
     // Validates the whole configuration (secret first) before touching the database.
@@ -67,20 +72,31 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
-async fn health(axum::extract::State(auth): axum::extract::State<Auth>) -> (StatusCode, Json<serde_json::Value>) {
+async fn health(
+    axum::extract::State(auth): axum::extract::State<Auth>,
+) -> (StatusCode, Json<serde_json::Value>) {
     match auth.health().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": "reachable" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ok", "database": "reachable" })),
+        ),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable", "database": err.to_string() })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "database": err.to_string() })),
+            )
         }
     }
 }
@@ -90,14 +106,18 @@ async fn health(axum::extract::State(auth): axum::extract::State<Auth>) -> (Stat
 fn example_secret() -> std::io::Result<String> {
     let path = Path::new(SECRET_FILE);
     if let Ok(secret) = std::fs::read_to_string(path) {
-        tracing::warn!("BETTER_AUTH_SECRET is not set; using the example's secret from {SECRET_FILE}");
+        tracing::warn!(
+            "BETTER_AUTH_SECRET is not set; using the example's secret from {SECRET_FILE}"
+        );
         return Ok(secret.trim().to_owned());
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     write_private(path, &secret)?;
-    tracing::warn!("BETTER_AUTH_SECRET is not set; generated a secret into {SECRET_FILE} (kept for the next runs; set BETTER_AUTH_SECRET in production)");
+    tracing::warn!(
+        "BETTER_AUTH_SECRET is not set; generated a secret into {SECRET_FILE} (kept for the next runs; set BETTER_AUTH_SECRET in production)"
+    );
     Ok(secret)
 }
 
@@ -105,7 +125,11 @@ fn example_secret() -> std::io::Result<String> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())
 }
 

@@ -21,13 +21,21 @@ use crate::timestamp;
 /// `bearer` plugin).
 fn expose_auth_token(headers: &mut HeaderMap, signed: &str) {
     const NAME: &str = "set-auth-token";
-    let Ok(value) = http::HeaderValue::try_from(signed) else { return };
+    let Ok(value) = http::HeaderValue::try_from(signed) else {
+        return;
+    };
     headers.insert(NAME, value);
     let exposed = headers
         .get(http::header::ACCESS_CONTROL_EXPOSE_HEADERS)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
-        .map(|v| if v.split(',').any(|h| h.trim().eq_ignore_ascii_case(NAME)) { v.to_owned() } else { format!("{v}, {NAME}") })
+        .map(|v| {
+            if v.split(',').any(|h| h.trim().eq_ignore_ascii_case(NAME)) {
+                v.to_owned()
+            } else {
+                format!("{v}, {NAME}")
+            }
+        })
         .unwrap_or_else(|| NAME.to_owned());
     if let Ok(value) = http::HeaderValue::try_from(exposed) {
         headers.insert(http::header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
@@ -92,7 +100,14 @@ impl Auth {
     pub(crate) fn new(config: AuthConfig, database: Database) -> Self {
         let hasher = PasswordHasher::new(config.max_concurrent_hashes);
         let cookie_names = CookieNames::new(&config.cookies);
-        Self { inner: Arc::new(Inner { config, database, hasher, cookie_names }) }
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                database,
+                hasher,
+                cookie_names,
+            }),
+        }
     }
 
     /// The auth endpoints (`/sign-up/email`, `/sign-in/email`, `/get-session`, `/sign-out`,
@@ -164,7 +179,12 @@ impl Auth {
     }
 
     /// Creates and stores a new session for `user_id`; see [`Auth::new_session`].
-    pub(crate) async fn create_session(&self, user_id: &str, remember: bool, meta: &RequestMeta) -> Result<Session, AuthError> {
+    pub(crate) async fn create_session(
+        &self,
+        user_id: &str,
+        remember: bool,
+        meta: &RequestMeta,
+    ) -> Result<Session, AuthError> {
         // A token collision would violate the unique index, never overwrite another session;
         // with 190 random bits it does not happen, but a fresh token is cheap.
         let mut attempts = 0;
@@ -182,7 +202,11 @@ impl Auth {
     /// day for `rememberMe: false`.
     pub(crate) fn new_session(&self, user_id: &str, remember: bool, meta: &RequestMeta) -> Session {
         let now = timestamp::now();
-        let lifetime = if remember { self.inner.config.session.expires_in } else { DONT_REMEMBER_LIFETIME };
+        let lifetime = if remember {
+            self.inner.config.session.expires_in
+        } else {
+            DONT_REMEMBER_LIFETIME
+        };
         Session {
             expires_at: timestamp::add(now, lifetime),
             token: token::new_id(),
@@ -197,14 +221,25 @@ impl Auth {
 
     /// Appends the cookies that sign a client in with `token`: the session cookie (with
     /// `Max-Age` unless `remember` is false, in which case the `dont_remember` marker follows).
-    pub(crate) fn append_session_cookies(&self, headers: &mut HeaderMap, token: &str, remember: bool) {
+    pub(crate) fn append_session_cookies(
+        &self,
+        headers: &mut HeaderMap,
+        token: &str,
+        remember: bool,
+    ) {
         let names = self.cookie_names();
         let signed = self.sign_session_token(token);
         let max_age = remember.then(|| self.inner.config.session.expires_in.as_secs());
-        headers.append(http::header::SET_COOKIE, names.session_token_cookie(&signed, max_age));
+        headers.append(
+            http::header::SET_COOKIE,
+            names.session_token_cookie(&signed, max_age),
+        );
         if !remember {
             let signed_true = signing::sign("true", self.inner.config.secrets.current());
-            headers.append(http::header::SET_COOKIE, names.dont_remember_cookie(&signed_true));
+            headers.append(
+                http::header::SET_COOKIE,
+                names.dont_remember_cookie(&signed_true),
+            );
         }
         if self.inner.config.set_auth_token_header {
             expose_auth_token(headers, &signed);

@@ -8,7 +8,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use http::{HeaderMap, Extensions};
+use http::{Extensions, HeaderMap};
 
 /// A trusted proxy that is neither an IP address nor a CIDR range.
 #[derive(Debug, thiserror::Error)]
@@ -25,22 +25,32 @@ struct Cidr {
 impl Cidr {
     fn parse(s: &str) -> Option<Self> {
         let (addr, prefix) = match s.trim().split_once('/') {
-            Some((addr, prefix)) => (addr.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?)),
+            Some((addr, prefix)) => (
+                addr.parse::<IpAddr>().ok()?,
+                Some(prefix.parse::<u8>().ok()?),
+            ),
             None => (s.trim().parse::<IpAddr>().ok()?, None),
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(Self { network: addr, prefix })
+        (prefix <= max).then_some(Self {
+            network: addr,
+            prefix,
+        })
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -102,7 +112,9 @@ impl TrustedProxies {
 
 /// The peer address axum recorded, when the app was served with `ConnectInfo<SocketAddr>`.
 pub(crate) fn peer_ip(extensions: &Extensions) -> Option<IpAddr> {
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 #[cfg(test)]
@@ -122,7 +134,10 @@ mod tests {
     #[test]
     fn without_trusted_proxies_the_header_is_ignored() {
         let none = TrustedProxies::default();
-        assert_eq!(none.client_ip(&headers("203.0.113.7"), Some(ip("198.51.100.1"))), Some(ip("198.51.100.1")));
+        assert_eq!(
+            none.client_ip(&headers("203.0.113.7"), Some(ip("198.51.100.1"))),
+            Some(ip("198.51.100.1"))
+        );
         assert_eq!(none.client_ip(&headers("203.0.113.7"), None), None);
     }
 
@@ -130,12 +145,21 @@ mod tests {
     fn walks_the_header_from_the_right_past_trusted_hops() {
         let proxies = TrustedProxies::parse(&["127.0.0.1".into(), "10.0.0.0/8".into()]).unwrap();
         let loopback = Some(ip("127.0.0.1"));
-        assert_eq!(proxies.client_ip(&headers("203.0.113.7"), loopback), Some(ip("203.0.113.7")));
-        assert_eq!(proxies.client_ip(&headers("1.1.1.1, 203.0.113.7, 10.1.2.3"), loopback), Some(ip("203.0.113.7")));
+        assert_eq!(
+            proxies.client_ip(&headers("203.0.113.7"), loopback),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            proxies.client_ip(&headers("1.1.1.1, 203.0.113.7, 10.1.2.3"), loopback),
+            Some(ip("203.0.113.7"))
+        );
         assert_eq!(proxies.client_ip(&HeaderMap::new(), loopback), None);
         assert_eq!(proxies.client_ip(&headers("garbage"), loopback), None);
         // An untrusted peer's header is not believed.
-        assert_eq!(proxies.client_ip(&headers("203.0.113.7"), Some(ip("192.0.2.9"))), Some(ip("192.0.2.9")));
+        assert_eq!(
+            proxies.client_ip(&headers("203.0.113.7"), Some(ip("192.0.2.9"))),
+            Some(ip("192.0.2.9"))
+        );
     }
 
     #[test]
@@ -146,6 +170,10 @@ mod tests {
         assert_eq!(canonical(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
         assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
         assert!(TrustedProxies::parse(&["example.com".into()]).is_err());
-        assert!(TrustedProxies::parse(&["0.0.0.0/0".into()]).unwrap().trusts(ip("8.8.8.8")));
+        assert!(
+            TrustedProxies::parse(&["0.0.0.0/0".into()])
+                .unwrap()
+                .trusts(ip("8.8.8.8"))
+        );
     }
 }

@@ -36,7 +36,9 @@ pub enum ConfigError {
     )]
     MissingSecret,
     /// A secret broke one of the strength rules.
-    #[error("{from} is not an acceptable secret: {rule}; generate one with `openssl rand -base64 32`")]
+    #[error(
+        "{from} is not an acceptable secret: {rule}; generate one with `openssl rand -base64 32`"
+    )]
     WeakSecret {
         /// Where the secret came from.
         from: SecretSource,
@@ -109,13 +111,18 @@ pub struct AuthBuilder {
     trusted_proxies: Vec<String>,
     set_auth_token_header: bool,
     allow_unsigned_bearer: bool,
+    change_email: bool,
+    delete_user: bool,
     env: fn(&str) -> Option<String>,
 }
 
 impl fmt::Debug for AuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthBuilder")
-            .field("secrets", &format_args!("[redacted; {}]", self.secrets.len()))
+            .field(
+                "secrets",
+                &format_args!("[redacted; {}]", self.secrets.len()),
+            )
             .field("base_url", &self.base_url)
             .field("trusted_origins", &self.trusted_origins)
             .field("expires_in", &self.expires_in)
@@ -148,6 +155,8 @@ impl Default for AuthBuilder {
             trusted_proxies: Vec::new(),
             set_auth_token_header: false,
             allow_unsigned_bearer: false,
+            change_email: false,
+            delete_user: false,
             env: read_env,
         }
     }
@@ -502,6 +511,42 @@ impl AuthBuilder {
         self
     }
 
+    /// Enables `POST /change-email` (off by default, as in Better-Auth). Without email
+    /// verification configured, an address can be changed at once only while it is unverified
+    /// (Better-Auth's `updateEmailWithoutVerification`); a verified user gets 400
+    /// `VERIFICATION_EMAIL_NOT_ENABLED`.
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .change_email(true)
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn change_email(mut self, enabled: bool) -> Self {
+        self.change_email = enabled;
+        self
+    }
+
+    /// Enables `POST /delete-user` (off by default, as in Better-Auth): with the password, or
+    /// from a fresh session (see [`session_fresh_age`](Self::session_fresh_age)).
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .delete_user(true)
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn delete_user(mut self, enabled: bool) -> Self {
+        self.delete_user = enabled;
+        self
+    }
+
     /// Reads environment variables through `env` instead of the process environment (for
     /// tests that must not touch process-wide state).
     #[doc(hidden)]
@@ -529,7 +574,9 @@ impl AuthBuilder {
 
         let mut trusted_origins = vec![base_origin.clone()];
         for origin in &self.trusted_origins {
-            let origin = parse_origin("the trusted origin", origin)?.origin().ascii_serialization();
+            let origin = parse_origin("the trusted origin", origin)?
+                .origin()
+                .ascii_serialization();
             if !trusted_origins.contains(&origin) {
                 trusted_origins.push(origin);
             }
@@ -549,7 +596,10 @@ impl AuthBuilder {
             )));
         }
         if self.cookie_prefix.is_empty()
-            || !self.cookie_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            || !self
+                .cookie_prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         {
             return Err(ConfigError::InvalidOption(format!(
                 "cookie_prefix must be non-empty and use only letters, digits, '-', '_' and '.', got {:?}",
@@ -573,18 +623,25 @@ impl AuthBuilder {
                 update_age: self.update_age,
                 fresh_age: self.fresh_age,
             },
-            cookies: CookieSettings { prefix: self.cookie_prefix, secure },
+            cookies: CookieSettings {
+                prefix: self.cookie_prefix,
+                secure,
+            },
             min_password_length: self.min_password_length,
             max_password_length: self.max_password_length,
             auto_sign_in: self.auto_sign_in,
             disable_sign_up: self.disable_sign_up,
             max_concurrent_hashes: self.max_concurrent_hashes.unwrap_or_else(|| {
-                std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+                std::thread::available_parallelism()
+                    .map(usize::from)
+                    .unwrap_or(1)
             }),
             max_body_bytes: self.max_body_bytes,
             trusted_proxies,
             set_auth_token_header: self.set_auth_token_header,
             allow_unsigned_bearer: self.allow_unsigned_bearer,
+            change_email: self.change_email,
+            delete_user: self.delete_user,
         })
     }
 
@@ -645,6 +702,8 @@ pub struct AuthConfig {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) set_auth_token_header: bool,
     pub(crate) allow_unsigned_bearer: bool,
+    pub(crate) change_email: bool,
+    pub(crate) delete_user: bool,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -734,24 +793,48 @@ mod tests {
         assert!(matches!(err, ConfigError::MissingBaseUrl), "{err}");
         assert!(err.to_string().contains("BETTER_AUTH_URL"));
 
-        let config = builder().base_url("http://localhost:4100/api/auth").validate().unwrap();
+        let config = builder()
+            .base_url("http://localhost:4100/api/auth")
+            .validate()
+            .unwrap();
         assert_eq!(config.base_origin(), "http://localhost:4100");
         assert_eq!(config.session_cookie_name(), "better-auth.session_token");
     }
 
     #[test]
     fn invalid_urls_are_refused() {
-        for bad in ["localhost:3000", "ftp://example.com", "http://", "not a url"] {
+        for bad in [
+            "localhost:3000",
+            "ftp://example.com",
+            "http://",
+            "not a url",
+        ] {
             let err = builder().base_url(bad).validate().unwrap_err();
-            assert!(matches!(err, ConfigError::InvalidUrl { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, ConfigError::InvalidUrl { .. }),
+                "{bad}: {err}"
+            );
         }
-        let err = builder().base_url("http://localhost:3000").trusted_origin("nope").validate().unwrap_err();
-        assert!(matches!(err, ConfigError::InvalidUrl { what: "the trusted origin", .. }));
+        let err = builder()
+            .base_url("http://localhost:3000")
+            .trusted_origin("nope")
+            .validate()
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::InvalidUrl {
+                what: "the trusted origin",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn defaults_are_better_auths() {
-        let config = builder().base_url("http://localhost:3000").validate().unwrap();
+        let config = builder()
+            .base_url("http://localhost:3000")
+            .validate()
+            .unwrap();
         assert_eq!(config.session_expires_in(), Duration::from_secs(604_800));
         assert_eq!(config.session_update_age(), Duration::from_secs(86_400));
         assert_eq!(config.session_fresh_age(), Duration::from_secs(86_400));
@@ -763,8 +846,18 @@ mod tests {
     #[test]
     fn out_of_range_options_are_refused() {
         let base = || builder().base_url("http://localhost:3000");
-        assert!(base().session_expires_in(Duration::ZERO).validate().is_err());
-        assert!(base().session_expires_in(Duration::from_secs(401 * 86_400)).validate().is_err());
+        assert!(
+            base()
+                .session_expires_in(Duration::ZERO)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            base()
+                .session_expires_in(Duration::from_secs(401 * 86_400))
+                .validate()
+                .is_err()
+        );
         assert!(base().password_length(10, 9).validate().is_err());
         assert!(base().password_length(0, 9).validate().is_err());
         assert!(base().cookie_prefix("bad prefix").validate().is_err());

@@ -76,7 +76,8 @@ impl CookieNames {
             cookie.push_str("; Secure");
         }
         cookie.push_str("; SameSite=Lax");
-        HeaderValue::try_from(cookie).expect("cookie names and percent-encoded values are valid header text")
+        HeaderValue::try_from(cookie)
+            .expect("cookie names and percent-encoded values are valid header text")
     }
 
     /// The session cookie carrying `signed` (`token.signature`), percent-encoded. `max_age` is
@@ -87,7 +88,11 @@ impl CookieNames {
 
     /// The `dont_remember` marker: a browser-session cookie carrying `true`, signed.
     pub(crate) fn dont_remember_cookie(&self, signed_true: &str) -> HeaderValue {
-        self.set_cookie(&self.dont_remember, &encode_uri_component(signed_true), None)
+        self.set_cookie(
+            &self.dont_remember,
+            &encode_uri_component(signed_true),
+            None,
+        )
     }
 
     /// Expires every auth cookie, in Better-Auth's order.
@@ -135,7 +140,10 @@ mod tests {
     use super::*;
 
     fn names(secure: bool) -> CookieNames {
-        CookieNames::new(&CookieSettings { prefix: "better-auth".into(), secure })
+        CookieNames::new(&CookieSettings {
+            prefix: "better-auth".into(),
+            secure,
+        })
     }
 
     fn cookie_header(value: &str) -> HeaderMap {
@@ -148,10 +156,16 @@ mod tests {
     fn set_cookie_matches_better_auth_byte_for_byte() {
         let n = names(false);
         assert_eq!(
-            n.session_token_cookie("abc.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=", Some(604800)),
+            n.session_token_cookie(
+                "abc.R9kg7ZB4TcXq5jW/0IJPYS0F8J+aR/YDkN6HOtN+VGs=",
+                Some(604800)
+            ),
             "better-auth.session_token=abc.R9kg7ZB4TcXq5jW%2F0IJPYS0F8J%2BaR%2FYDkN6HOtN%2BVGs%3D; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"
         );
-        assert_eq!(n.cleared()[1], "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            n.cleared()[1],
+            "better-auth.session_data=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+        );
         let s = names(true);
         assert_eq!(
             s.session_token_cookie("a.b", Some(1)),
@@ -161,8 +175,13 @@ mod tests {
 
     #[test]
     fn reads_like_better_call() {
-        let h = cookie_header("foo=bar; better-auth.session_token=\"a.b%3D\"; better-auth.session_token=second");
-        assert_eq!(read(&h, "better-auth.session_token").as_deref(), Some("a.b="));
+        let h = cookie_header(
+            "foo=bar; better-auth.session_token=\"a.b%3D\"; better-auth.session_token=second",
+        );
+        assert_eq!(
+            read(&h, "better-auth.session_token").as_deref(),
+            Some("a.b=")
+        );
         assert_eq!(read(&h, "foo").as_deref(), Some("bar"));
         assert_eq!(read(&h, "missing"), None);
         let h = cookie_header("__SeCuRe-better-auth.session_token=x");
@@ -172,14 +191,20 @@ mod tests {
 
     #[test]
     fn encode_uri_component_like_javascript() {
-        assert_eq!(encode_uri_component("a+b/c=d.e-f_g!h~i*j'k(l)m n"), "a%2Bb%2Fc%3Dd.e-f_g!h~i*j'k(l)m%20n");
+        assert_eq!(
+            encode_uri_component("a+b/c=d.e-f_g!h~i*j'k(l)m n"),
+            "a%2Bb%2Fc%3Dd.e-f_g!h~i*j'k(l)m%20n"
+        );
     }
 
     #[test]
     fn detects_a_session_cookie_already_set() {
         let n = names(false);
         let mut h = HeaderMap::new();
-        h.append(header::SET_COOKIE, "better-auth.session_token_other=x".parse().unwrap());
+        h.append(
+            header::SET_COOKIE,
+            "better-auth.session_token_other=x".parse().unwrap(),
+        );
         assert!(!n.sets_session_cookie(&h));
         h.append(header::SET_COOKIE, n.cleared()[0].clone());
         assert!(n.sets_session_cookie(&h));

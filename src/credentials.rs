@@ -24,16 +24,31 @@ pub(crate) struct VerifiedToken {
 
 impl std::fmt::Debug for VerifiedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifiedToken").field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("VerifiedToken")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
 /// The verified session token of a request: a valid bearer token wins over the cookie, as with
 /// Better-Auth's bearer plugin.
-pub(crate) fn session_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing, unsigned_bearer: UnsignedBearer) -> Option<VerifiedToken> {
+pub(crate) fn session_token(
+    headers: &HeaderMap,
+    names: &CookieNames,
+    secrets: &SecretRing,
+    unsigned_bearer: UnsignedBearer,
+) -> Option<VerifiedToken> {
     bearer_token(headers, secrets, unsigned_bearer)
-        .map(|token| VerifiedToken { token, source: TokenSource::Bearer })
-        .or_else(|| cookie_token(headers, names, secrets).map(|token| VerifiedToken { token, source: TokenSource::Cookie }))
+        .map(|token| VerifiedToken {
+            token,
+            source: TokenSource::Bearer,
+        })
+        .or_else(|| {
+            cookie_token(headers, names, secrets).map(|token| VerifiedToken {
+                token,
+                source: TokenSource::Cookie,
+            })
+        })
 }
 
 fn verified_session_token(signed: &str, secrets: &SecretRing) -> Option<String> {
@@ -55,7 +70,11 @@ pub(crate) enum UnsignedBearer {
 
 /// `Authorization: Bearer <token.signature>`, the signed value as-is or percent-encoded; the
 /// scheme is matched case-insensitively.
-fn bearer_token(headers: &HeaderMap, secrets: &SecretRing, unsigned: UnsignedBearer) -> Option<String> {
+fn bearer_token(
+    headers: &HeaderMap,
+    secrets: &SecretRing,
+    unsigned: UnsignedBearer,
+) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let scheme = value.get(..7)?;
     if !scheme.eq_ignore_ascii_case("bearer ") {
@@ -63,14 +82,19 @@ fn bearer_token(headers: &HeaderMap, secrets: &SecretRing, unsigned: UnsignedBea
     }
     let credential = value[7..].trim();
     if !credential.contains('.') {
-        return (unsigned == UnsignedBearer::Accepted && token::is_session_token(credential)).then(|| credential.to_owned());
+        return (unsigned == UnsignedBearer::Accepted && token::is_session_token(credential))
+            .then(|| credential.to_owned());
     }
     verified_session_token(&cookies::try_decode(credential), secrets)
 }
 
 /// Whether the request carries a valid `dont_remember` marker (signed `true`): such sessions
 /// are never slid forward.
-pub(crate) fn dont_remember(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing) -> bool {
+pub(crate) fn dont_remember(
+    headers: &HeaderMap,
+    names: &CookieNames,
+    secrets: &SecretRing,
+) -> bool {
     cookies::read(headers, &names.dont_remember)
         .is_some_and(|signed| signing::verify(&signed, secrets) == Some("true"))
 }
@@ -84,25 +108,42 @@ mod tests {
 
     fn setup() -> (CookieNames, SecretRing) {
         (
-            CookieNames::new(&CookieSettings { prefix: "better-auth".into(), secure: false }),
-            SecretRing::new_unchecked(vec!["oracle-test-secret-0123456789abcdef0123456789abcdef".into()]),
+            CookieNames::new(&CookieSettings {
+                prefix: "better-auth".into(),
+                secure: false,
+            }),
+            SecretRing::new_unchecked(vec![
+                "oracle-test-secret-0123456789abcdef0123456789abcdef".into(),
+            ]),
         )
     }
 
     fn headers(name: &str, value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+        h.insert(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
         h
     }
 
     #[test]
     fn recorded_better_auth_cookie_verifies() {
         let (names, secrets) = setup();
-        let h = headers("cookie", "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel%2FiTycJyLbzIUSV2%2FrqKuqHTKX0%3D");
+        let h = headers(
+            "cookie",
+            "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel%2FiTycJyLbzIUSV2%2FrqKuqHTKX0%3D",
+        );
         let found = session_token(&h, &names, &secrets, UnsignedBearer::Refused).unwrap();
-        assert_eq!((found.token.as_str(), found.source), (TOKEN, TokenSource::Cookie));
+        assert_eq!(
+            (found.token.as_str(), found.source),
+            (TOKEN, TokenSource::Cookie)
+        );
         // The same value not percent-encoded also verifies (transcript 13).
-        let h = headers("cookie", "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel/iTycJyLbzIUSV2/rqKuqHTKX0=");
+        let h = headers(
+            "cookie",
+            "better-auth.session_token=VocO25tpasHgAYbnltL5dHFfNiSzsK81.q1vqh2dFtA28vBzel/iTycJyLbzIUSV2/rqKuqHTKX0=",
+        );
         assert!(session_token(&h, &names, &secrets, UnsignedBearer::Refused).is_some());
     }
 
@@ -110,12 +151,36 @@ mod tests {
     fn bearer_in_either_encoding_and_any_case() {
         let (names, secrets) = setup();
         let signed = signing::sign(TOKEN, secrets.current());
-        for value in [format!("Bearer {signed}"), format!("bearer {}", cookies::encode_uri_component(&signed)), format!("BEARER   {signed}  ")] {
-            let found = session_token(&headers("authorization", &value), &names, &secrets, UnsignedBearer::Refused).unwrap();
+        for value in [
+            format!("Bearer {signed}"),
+            format!("bearer {}", cookies::encode_uri_component(&signed)),
+            format!("BEARER   {signed}  "),
+        ] {
+            let found = session_token(
+                &headers("authorization", &value),
+                &names,
+                &secrets,
+                UnsignedBearer::Refused,
+            )
+            .unwrap();
             assert_eq!(found.source, TokenSource::Bearer);
         }
-        for value in [format!("Basic {signed}"), format!("Bearer {TOKEN}"), "Bearer".into(), "Bearer garbage".into()] {
-            assert!(session_token(&headers("authorization", &value), &names, &secrets, UnsignedBearer::Refused).is_none(), "{value}");
+        for value in [
+            format!("Basic {signed}"),
+            format!("Bearer {TOKEN}"),
+            "Bearer".into(),
+            "Bearer garbage".into(),
+        ] {
+            assert!(
+                session_token(
+                    &headers("authorization", &value),
+                    &names,
+                    &secrets,
+                    UnsignedBearer::Refused
+                )
+                .is_none(),
+                "{value}"
+            );
         }
     }
 
@@ -135,8 +200,17 @@ mod tests {
         let (names, secrets) = setup();
         // A JWT's `header.payload` signed with the same secret verifies as a signature but is
         // not shaped like a session token.
-        let signed = signing::sign("eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jbyJ9", secrets.current());
-        let h = headers("cookie", &format!("better-auth.session_token={}", cookies::encode_uri_component(&signed)));
+        let signed = signing::sign(
+            "eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jbyJ9",
+            secrets.current(),
+        );
+        let h = headers(
+            "cookie",
+            &format!(
+                "better-auth.session_token={}",
+                cookies::encode_uri_component(&signed)
+            ),
+        );
         assert!(session_token(&h, &names, &secrets, UnsignedBearer::Refused).is_none());
     }
 
@@ -144,9 +218,21 @@ mod tests {
     fn dont_remember_must_be_signed_true() {
         let (names, secrets) = setup();
         let signed = cookies::encode_uri_component(&signing::sign("true", secrets.current()));
-        assert!(dont_remember(&headers("cookie", &format!("better-auth.dont_remember={signed}")), &names, &secrets));
+        assert!(dont_remember(
+            &headers("cookie", &format!("better-auth.dont_remember={signed}")),
+            &names,
+            &secrets
+        ));
         let other = cookies::encode_uri_component(&signing::sign("false", secrets.current()));
-        assert!(!dont_remember(&headers("cookie", &format!("better-auth.dont_remember={other}")), &names, &secrets));
-        assert!(!dont_remember(&headers("cookie", "better-auth.dont_remember=true"), &names, &secrets));
+        assert!(!dont_remember(
+            &headers("cookie", &format!("better-auth.dont_remember={other}")),
+            &names,
+            &secrets
+        ));
+        assert!(!dont_remember(
+            &headers("cookie", "better-auth.dont_remember=true"),
+            &names,
+            &secrets
+        ));
     }
 }

@@ -22,7 +22,13 @@ pub struct AuthError {
 
 impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AuthError({} {}: {})", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "AuthError({} {}: {})",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -35,8 +41,17 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 impl AuthError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 
     /// The HTTP status.
@@ -52,11 +67,6 @@ impl AuthError {
     /// The human-readable message.
     pub fn message(&self) -> &str {
         &self.message
-    }
-
-    pub(crate) fn with_retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
     }
 
     /// 400 `VALIDATION_ERROR` with the joined validator messages.
@@ -109,6 +119,15 @@ errors! {
     cross_site_navigation_login_blocked => FORBIDDEN, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
     get_session_method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config";
     not_found => NOT_FOUND, "NOT_FOUND", "Not found";
+    session_not_fresh => FORBIDDEN, "SESSION_NOT_FRESH", "Session is not fresh";
+    session_expired => BAD_REQUEST, "SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.";
+    credential_account_not_found => BAD_REQUEST, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found";
+    email_can_not_be_updated => BAD_REQUEST, "EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated";
+    no_fields_to_update => BAD_REQUEST, "NO_FIELDS_TO_UPDATE", "No fields to update";
+    email_is_the_same => BAD_REQUEST, "EMAIL_IS_THE_SAME", "Email is the same";
+    change_email_disabled => BAD_REQUEST, "CHANGE_EMAIL_DISABLED", "Change email is disabled";
+    verification_email_not_enabled => BAD_REQUEST, "VERIFICATION_EMAIL_NOT_ENABLED", "Verification email isn't enabled";
+    invalid_token => NOT_FOUND, "INVALID_TOKEN", "Invalid token";
     method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed";
     payload_too_large => PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body is too large";
     invalid_body_encoding => BAD_REQUEST, "BAD_REQUEST", "Request body is not valid UTF-8";
@@ -136,11 +155,17 @@ struct Body<'a> {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&Body { message: &self.message, code: self.code })
-            .expect("a message and a code always serialise");
+        let body = serde_json::to_vec(&Body {
+            message: &self.message,
+            code: self.code,
+        })
+        .expect("a message and a code always serialise");
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             headers.insert("x-retry-after", HeaderValue::from(seconds));

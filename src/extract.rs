@@ -59,7 +59,10 @@ pub struct CurrentSession {
 
 impl From<&SessionWithUser> for CurrentSession {
     fn from(found: &SessionWithUser) -> Self {
-        Self { session: found.session.clone(), user: found.user.clone() }
+        Self {
+            session: found.session.clone(),
+            user: found.user.clone(),
+        }
     }
 }
 
@@ -100,14 +103,19 @@ impl std::error::Error for AuthRejection {}
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         if matches!(self, AuthRejection::MissingLayer) {
-            tracing::error!("an authgate extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))`");
+            tracing::error!(
+                "an authgate extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))`"
+            );
         }
         self.into_error().into_response()
     }
 }
 
 pub(crate) fn lookup(parts: &Parts) -> Result<&Arc<SessionLookup>, AuthRejection> {
-    parts.extensions.get::<Arc<SessionLookup>>().ok_or(AuthRejection::MissingLayer)
+    parts
+        .extensions
+        .get::<Arc<SessionLookup>>()
+        .ok_or(AuthRejection::MissingLayer)
 }
 
 /// The session of the request, `None` when anonymous.
@@ -123,7 +131,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let found = resolve(parts).await?.ok_or(AuthRejection::Unauthenticated)?;
+        let found = resolve(parts)
+            .await?
+            .ok_or(AuthRejection::Unauthenticated)?;
         Ok(CurrentUser(found.user.clone()))
     }
 }
@@ -131,8 +141,13 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(resolve(parts).await?.map(|found| CurrentUser(found.user.clone())))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(resolve(parts)
+            .await?
+            .map(|found| CurrentUser(found.user.clone())))
     }
 }
 
@@ -140,7 +155,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let found = resolve(parts).await?.ok_or(AuthRejection::Unauthenticated)?;
+        let found = resolve(parts)
+            .await?
+            .ok_or(AuthRejection::Unauthenticated)?;
         Ok(CurrentSession::from(found.as_ref()))
     }
 }
@@ -148,7 +165,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSession {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(resolve(parts).await?.map(|found| CurrentSession::from(found.as_ref())))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(resolve(parts)
+            .await?
+            .map(|found| CurrentSession::from(found.as_ref())))
     }
 }

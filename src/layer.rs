@@ -49,7 +49,10 @@ impl<S> Layer<S> for SessionLayer {
     type Service = SessionService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService { inner, auth: self.auth.clone() }
+        SessionService {
+            inner,
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -82,7 +85,10 @@ where
             request.extensions_mut().insert(lookup.clone());
             Some(lookup)
         };
-        ResponseFuture { inner: self.inner.call(request), lookup }
+        ResponseFuture {
+            inner: self.inner.call(request),
+            lookup,
+        }
     }
 }
 

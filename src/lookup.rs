@@ -58,10 +58,21 @@ impl SessionLookup {
     /// Reads and verifies the request's credentials; no database work happens here.
     pub(crate) fn new(auth: Auth, headers: &HeaderMap) -> Self {
         let secrets = &auth.config().secrets;
-        let unsigned = if auth.config().allow_unsigned_bearer { UnsignedBearer::Accepted } else { UnsignedBearer::Refused };
-        let credential = credentials::session_token(headers, auth.cookie_names(), secrets, unsigned);
+        let unsigned = if auth.config().allow_unsigned_bearer {
+            UnsignedBearer::Accepted
+        } else {
+            UnsignedBearer::Refused
+        };
+        let credential =
+            credentials::session_token(headers, auth.cookie_names(), secrets, unsigned);
         let dont_remember = credentials::dont_remember(headers, auth.cookie_names(), secrets);
-        Self { auth, credential, dont_remember, outcome: OnceCell::new(), cookie_update: Mutex::new(None) }
+        Self {
+            auth,
+            credential,
+            dont_remember,
+            outcome: OnceCell::new(),
+            cookie_update: Mutex::new(None),
+        }
     }
 
     /// The verified token the request carries, if any.
@@ -76,11 +87,16 @@ impl SessionLookup {
 
     /// Resolves the session (once per request; later calls get the first answer).
     pub(crate) async fn resolve(&self, refresh: Refresh) -> Outcome {
-        self.outcome.get_or_init(|| self.load(refresh)).await.clone()
+        self.outcome
+            .get_or_init(|| self.load(refresh))
+            .await
+            .clone()
     }
 
     async fn load(&self, refresh: Refresh) -> Outcome {
-        let Some(credential) = &self.credential else { return Outcome::Anonymous };
+        let Some(credential) = &self.credential else {
+            return Outcome::Anonymous;
+        };
         let token = credential.token.as_str();
         let database = self.auth.database();
         let now = timestamp::now();
@@ -109,7 +125,10 @@ impl SessionLookup {
         }
 
         let settings = &self.auth.config().session;
-        let due = timestamp::add(timestamp::sub(found.session.expires_at, settings.expires_in), settings.update_age) <= now;
+        let due = timestamp::add(
+            timestamp::sub(found.session.expires_at, settings.expires_in),
+            settings.update_age,
+        ) <= now;
         if due && refresh == Refresh::Allowed && !self.dont_remember {
             let expires_at = timestamp::add(now, settings.expires_in);
             match database.refresh_session(token, expires_at, now).await {
@@ -124,7 +143,9 @@ impl SessionLookup {
                     return Outcome::Anonymous;
                 }
                 // The session is valid; only its extension failed. Serve it, retry next time.
-                Err(err) => tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry")
+                }
             }
         }
         Outcome::Active(Arc::new(found))
@@ -145,7 +166,8 @@ impl SessionLookup {
         match update {
             CookieUpdate::Refresh => {
                 if let Some(credential) = &self.credential {
-                    self.auth.append_session_cookies(headers, &credential.token, true);
+                    self.auth
+                        .append_session_cookies(headers, &credential.token, true);
                 }
             }
             CookieUpdate::Clear => self.auth.append_cleared_cookies(headers),

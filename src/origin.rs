@@ -14,14 +14,24 @@ use crate::error::AuthError;
 
 /// A header's value, ignoring blank ones (as Better-Auth does).
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// Whether `url`'s origin is one of the trusted origins.
 fn is_trusted_origin(auth: &Auth, url: &str) -> bool {
-    let Ok(url) = Url::parse(url) else { return false };
+    let Ok(url) = Url::parse(url) else {
+        return false;
+    };
     let origin = url.origin();
-    origin.is_tuple() && auth.config().trusted_origins.contains(&origin.ascii_serialization())
+    origin.is_tuple()
+        && auth
+            .config()
+            .trusted_origins
+            .contains(&origin.ascii_serialization())
 }
 
 /// Better-Auth's `validateOrigin`: `Origin`, else `Referer`, must be trusted.
@@ -82,15 +92,23 @@ fn is_safe_relative_path(target: &str) -> bool {
     if !target.starts_with('/') || target.starts_with("//") || target.contains('\\') {
         return false;
     }
-    if target.chars().any(|c| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')) {
+    if target
+        .chars()
+        .any(|c| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'))
+    {
         return false;
     }
-    let path = target.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+    let path = target
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if path.contains("%2f") || path.contains("%5c") {
         return false;
     }
     let base = Url::parse("https://better-auth.invalid").expect("a valid placeholder origin");
-    base.join(target).is_ok_and(|resolved| resolved.origin() == base.origin())
+    base.join(target)
+        .is_ok_and(|resolved| resolved.origin() == base.origin())
 }
 
 #[cfg(test)]
@@ -99,10 +117,28 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        for ok in ["/", "/dashboard", "/a/b-c_d.e+f@g", "/cb?x=1&y=%20z", "/?next=/home", "/a/../b", "/a#frag"] {
+        for ok in [
+            "/",
+            "/dashboard",
+            "/a/b-c_d.e+f@g",
+            "/cb?x=1&y=%20z",
+            "/?next=/home",
+            "/a/../b",
+            "/a#frag",
+        ] {
             assert!(is_safe_relative_path(ok), "{ok}");
         }
-        for bad in ["//evil.example", "/\\evil.example", "/%2fevil.example", "/%2Fevil", "/%5Cevil", "/\tevil", "/a\u{7f}", "dashboard", " /dashboard"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/%2fevil.example",
+            "/%2Fevil",
+            "/%5Cevil",
+            "/\tevil",
+            "/a\u{7f}",
+            "dashboard",
+            " /dashboard",
+        ] {
             assert!(!is_safe_relative_path(bad), "{bad}");
         }
     }

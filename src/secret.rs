@@ -63,7 +63,10 @@ impl fmt::Display for WeakSecret {
                 "it is a well-known placeholder value (such as Better-Auth's default secret)",
             ),
             WeakSecret::TooShort { bytes } => {
-                write!(f, "it is {bytes} bytes long; at least {MIN_SECRET_BYTES} bytes are required")
+                write!(
+                    f,
+                    "it is {bytes} bytes long; at least {MIN_SECRET_BYTES} bytes are required"
+                )
             }
             WeakSecret::LowEntropy { bits } => write!(
                 f,
@@ -132,7 +135,9 @@ pub(crate) fn check(secret: &str) -> Result<(), WeakSecret> {
         return Err(WeakSecret::Placeholder);
     }
     if secret.len() < MIN_SECRET_BYTES {
-        return Err(WeakSecret::TooShort { bytes: secret.len() });
+        return Err(WeakSecret::TooShort {
+            bytes: secret.len(),
+        });
     }
     let bits = estimated_bits(secret);
     if bits < f64::from(MIN_SECRET_BITS) {
@@ -163,9 +168,15 @@ impl fmt::Debug for SecretRing {
 impl SecretRing {
     /// A ring of secrets that have already passed the rules (or are test vectors).
     pub(crate) fn new_unchecked(secrets: Vec<String>) -> Self {
-        assert!(!secrets.is_empty(), "a secret ring holds at least one secret");
+        assert!(
+            !secrets.is_empty(),
+            "a secret ring holds at least one secret"
+        );
         Self {
-            secrets: secrets.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect(),
+            secrets: secrets
+                .into_iter()
+                .map(|s| s.into_bytes().into_boxed_slice())
+                .collect(),
         }
     }
 
@@ -189,7 +200,10 @@ pub(crate) fn load(
     let (source, secrets) = if !in_code.is_empty() {
         (SecretSource::Code, in_code.to_vec())
     } else if let Some(list) = env("BETTER_AUTH_SECRETS").filter(|v| !v.trim().is_empty()) {
-        (SecretSource::BetterAuthSecrets, parse_versioned_list(&list)?)
+        (
+            SecretSource::BetterAuthSecrets,
+            parse_versioned_list(&list)?,
+        )
     } else if let Some(secret) = env("BETTER_AUTH_SECRET") {
         (SecretSource::BetterAuthSecret, vec![secret])
     } else if let Some(secret) = env("AUTH_SECRET") {
@@ -213,18 +227,26 @@ fn parse_versioned_list(list: &str) -> Result<Vec<String>, ConfigError> {
     for (index, entry) in list.split(',').enumerate() {
         let position = index + 1;
         let Some((version, secret)) = entry.trim().split_once(':') else {
-            return Err(invalid(format!("entry at position {position} is not in the format \"<version>:<secret>\"")));
+            return Err(invalid(format!(
+                "entry at position {position} is not in the format \"<version>:<secret>\""
+            )));
         };
         let version = version.trim();
         if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(format!("the version of the entry at position {position} is not a non-negative integer")));
+            return Err(invalid(format!(
+                "the version of the entry at position {position} is not a non-negative integer"
+            )));
         }
         let secret = secret.trim();
         if secret.is_empty() {
-            return Err(invalid(format!("the secret for version {version} is empty")));
+            return Err(invalid(format!(
+                "the secret for version {version} is empty"
+            )));
         }
         if !versions.insert(version.parse::<u64>().ok()) {
-            return Err(invalid(format!("version {version} appears more than once; each version must be unique")));
+            return Err(invalid(format!(
+                "version {version} appears more than once; each version must be unique"
+            )));
         }
         secrets.push(secret.to_owned());
     }
@@ -240,8 +262,10 @@ mod tests {
     const STRONG_2: &str = "Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8Xc";
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -250,14 +274,29 @@ mod tests {
         assert_eq!(check(STRONG), Ok(()));
         assert_eq!(check(""), Err(WeakSecret::Empty));
         assert_eq!(check("   "), Err(WeakSecret::Empty));
-        assert_eq!(check("better-auth-secret-12345678901234567890"), Err(WeakSecret::Placeholder));
+        assert_eq!(
+            check("better-auth-secret-12345678901234567890"),
+            Err(WeakSecret::Placeholder)
+        );
         assert_eq!(check("changeme"), Err(WeakSecret::Placeholder));
         assert_eq!(check("SECRET"), Err(WeakSecret::Placeholder));
-        assert_eq!(check("please-change-me-before-deploying-this-thing"), Err(WeakSecret::Placeholder));
+        assert_eq!(
+            check("please-change-me-before-deploying-this-thing"),
+            Err(WeakSecret::Placeholder)
+        );
         assert_eq!(check("short"), Err(WeakSecret::TooShort { bytes: 5 }));
-        assert_eq!(check(&STRONG[..31]), Err(WeakSecret::TooShort { bytes: 31 }));
-        assert_eq!(check(&"a".repeat(64)), Err(WeakSecret::LowEntropy { bits: 0 }));
-        assert_eq!(check(&"ab".repeat(40)), Err(WeakSecret::LowEntropy { bits: 80 }));
+        assert_eq!(
+            check(&STRONG[..31]),
+            Err(WeakSecret::TooShort { bytes: 31 })
+        );
+        assert_eq!(
+            check(&"a".repeat(64)),
+            Err(WeakSecret::LowEntropy { bits: 0 })
+        );
+        assert_eq!(
+            check(&"ab".repeat(40)),
+            Err(WeakSecret::LowEntropy { bits: 80 })
+        );
     }
 
     #[test]
@@ -265,15 +304,29 @@ mod tests {
         let ring = load(&[STRONG.into()], &env(&[("BETTER_AUTH_SECRET", STRONG_2)])).unwrap();
         assert_eq!(ring.current(), STRONG.as_bytes());
 
-        let ring = load(&[], &env(&[("BETTER_AUTH_SECRET", STRONG), ("AUTH_SECRET", STRONG_2)])).unwrap();
+        let ring = load(
+            &[],
+            &env(&[("BETTER_AUTH_SECRET", STRONG), ("AUTH_SECRET", STRONG_2)]),
+        )
+        .unwrap();
         assert_eq!(ring.current(), STRONG.as_bytes());
 
         let ring = load(&[], &env(&[("AUTH_SECRET", STRONG_2)])).unwrap();
         assert_eq!(ring.current(), STRONG_2.as_bytes());
 
         let list = format!("2:{STRONG_2},1:{STRONG}");
-        let ring = load(&[], &env(&[("BETTER_AUTH_SECRETS", &list), ("BETTER_AUTH_SECRET", STRONG)])).unwrap();
-        assert_eq!(ring.iter().collect::<Vec<_>>(), [STRONG_2.as_bytes(), STRONG.as_bytes()]);
+        let ring = load(
+            &[],
+            &env(&[
+                ("BETTER_AUTH_SECRETS", &list),
+                ("BETTER_AUTH_SECRET", STRONG),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            ring.iter().collect::<Vec<_>>(),
+            [STRONG_2.as_bytes(), STRONG.as_bytes()]
+        );
     }
 
     #[test]
@@ -281,7 +334,10 @@ mod tests {
         let err = load(&[], &env(&[])).unwrap_err();
         assert!(matches!(err, ConfigError::MissingSecret));
         let message = err.to_string();
-        assert!(message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"), "{message}");
+        assert!(
+            message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -290,18 +346,43 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
         assert!(message.contains("at least 32 bytes"), "{message}");
-        assert!(!message.contains("short\""), "the secret itself is never printed: {message}");
+        assert!(
+            !message.contains("short\""),
+            "the secret itself is never printed: {message}"
+        );
     }
 
     #[test]
     fn versioned_lists_that_better_auth_rejects_are_rejected() {
-        for bad in ["1:abc,1:def", "x:abc", "-1:abc", ":abc", "2:", "2:   ", "abc", "1:abc,"] {
+        for bad in [
+            "1:abc,1:def",
+            "x:abc",
+            "-1:abc",
+            ":abc",
+            "2:",
+            "2:   ",
+            "abc",
+            "1:abc,",
+        ] {
             let err = load(&[], &env(&[("BETTER_AUTH_SECRETS", bad)])).unwrap_err();
-            assert!(matches!(err, ConfigError::InvalidSecretList { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, ConfigError::InvalidSecretList { .. }),
+                "{bad}: {err}"
+            );
         }
         // A well-formed list still has every entry checked.
-        let err = load(&[], &env(&[("BETTER_AUTH_SECRETS", &format!("2:{STRONG},1:short"))])).unwrap_err();
-        assert!(matches!(err, ConfigError::WeakSecret { from: SecretSource::BetterAuthSecrets, .. }));
+        let err = load(
+            &[],
+            &env(&[("BETTER_AUTH_SECRETS", &format!("2:{STRONG},1:short"))]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::WeakSecret {
+                from: SecretSource::BetterAuthSecrets,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -46,7 +46,10 @@ pub(crate) fn parse_lenient(s: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Some(truncate(t));
     }
-    if let Ok(t) = OffsetDateTime::parse(&format!("{}Z", s.replacen(' ', "T", 1)), &time::format_description::well_known::Rfc3339) {
+    if let Ok(t) = OffsetDateTime::parse(
+        &format!("{}Z", s.replacen(' ', "T", 1)),
+        &time::format_description::well_known::Rfc3339,
+    ) {
         return Some(truncate(t));
     }
     s.parse::<i64>().ok().and_then(from_millis)
@@ -63,7 +66,8 @@ pub(crate) mod iso {
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_lenient(&s).ok_or_else(|| serde::de::Error::custom(format!("not a date: {s:?}")))
+        super::parse_lenient(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a date: {s:?}")))
     }
 }
 
@@ -75,10 +79,22 @@ mod tests {
     fn formats_like_to_iso_string() {
         let t = parse_lenient("2026-11-23T20:53:09.894Z").unwrap();
         assert_eq!(format_iso(t), "2026-11-23T20:53:09.894Z");
-        assert_eq!(format_iso(parse_lenient("2026-11-23T20:53:09Z").unwrap()), "2026-11-23T20:53:09.000Z");
-        assert_eq!(format_iso(parse_lenient("2026-11-23 20:53:09.5").unwrap()), "2026-11-23T20:53:09.500Z");
-        assert_eq!(format_iso(parse_lenient("1795471983748").unwrap()), "2026-11-23T22:13:03.748Z");
-        assert_eq!(format_iso(parse_lenient("2026-11-23T21:53:09.894123+01:00").unwrap()), "2026-11-23T20:53:09.894Z");
+        assert_eq!(
+            format_iso(parse_lenient("2026-11-23T20:53:09Z").unwrap()),
+            "2026-11-23T20:53:09.000Z"
+        );
+        assert_eq!(
+            format_iso(parse_lenient("2026-11-23 20:53:09.5").unwrap()),
+            "2026-11-23T20:53:09.500Z"
+        );
+        assert_eq!(
+            format_iso(parse_lenient("1795471983748").unwrap()),
+            "2026-11-23T22:13:03.748Z"
+        );
+        assert_eq!(
+            format_iso(parse_lenient("2026-11-23T21:53:09.894123+01:00").unwrap()),
+            "2026-11-23T20:53:09.894Z"
+        );
         assert!(parse_lenient("yesterday").is_none());
     }
 

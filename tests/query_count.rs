@@ -12,7 +12,10 @@ mod common;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Backend, Client, Jar, TestDatabase, app_router, builder, encode_signed, execute, q, scalar, serve};
+use common::{
+    Backend, Client, Jar, TestDatabase, app_router, builder, encode_signed, execute, q, scalar,
+    serve,
+};
 use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
@@ -33,7 +36,8 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
 fn install_counter() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(QueryCounter)).expect("the only subscriber");
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(QueryCounter))
+            .expect("the only subscriber");
     });
 }
 
@@ -72,13 +76,32 @@ async fn queries_per_request(backend: Backend) {
     assert_eq!(control, 1, "the counter sees statements");
 
     // Credentials that fail the signature check cost nothing.
-    let tampered = format!("better-auth.session_token={}.{}", "A".repeat(32), encode_signed(&app.auth.sign_session_token(&token)).split_once('.').unwrap().1);
+    let tampered = format!(
+        "better-auth.session_token={}.{}",
+        "A".repeat(32),
+        encode_signed(&app.auth.sign_session_token(&token))
+            .split_once('.')
+            .unwrap()
+            .1
+    );
     for (what, header, value) in [
         ("no credentials", "x-none", "1".to_owned()),
         ("tampered cookie", "cookie", tampered),
-        ("unsigned cookie", "cookie", format!("better-auth.session_token={token}")),
-        ("garbage bearer", "authorization", "Bearer abc.def".to_owned()),
-        ("unsigned bearer", "authorization", format!("Bearer {token}")),
+        (
+            "unsigned cookie",
+            "cookie",
+            format!("better-auth.session_token={token}"),
+        ),
+        (
+            "garbage bearer",
+            "authorization",
+            "Bearer abc.def".to_owned(),
+        ),
+        (
+            "unsigned bearer",
+            "authorization",
+            format!("Bearer {token}"),
+        ),
     ] {
         let (queries, response) = count(app.client.get("/me").header(header, &value).send()).await;
         assert_eq!(response.status, 401, "{what}");
@@ -89,7 +112,8 @@ async fn queries_per_request(backend: Backend) {
     let (queries, response) = count(app.client.get("/me").send_with(&mut jar)).await;
     assert_eq!(response.status, 200);
     assert_eq!(queries, 1, "session and user in one query");
-    let (queries, response) = count(app.client.get("/api/auth/get-session").send_with(&mut jar)).await;
+    let (queries, response) =
+        count(app.client.get("/api/auth/get-session").send_with(&mut jar)).await;
     assert_eq!(response.json()["session"]["token"], token.as_str());
     assert_eq!(queries, 1);
 
@@ -100,7 +124,16 @@ async fn queries_per_request(backend: Backend) {
         Backend::Postgres => "now() + interval '5 days'".to_owned(),
         Backend::MySql => "utc_timestamp(3) + interval 5 day".to_owned(),
     };
-    execute(&db, &format!("update {} set {} = {far} where {} = '{token}'", q(b, "session"), q(b, "expiresAt"), q(b, "token"))).await;
+    execute(
+        &db,
+        &format!(
+            "update {} set {} = {far} where {} = '{token}'",
+            q(b, "session"),
+            q(b, "expiresAt"),
+            q(b, "token")
+        ),
+    )
+    .await;
     let (queries, response) = count(app.client.get("/me").send_with(&mut jar)).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.set_cookies().len(), 1, "the refreshed cookie");
@@ -117,7 +150,13 @@ struct App {
 async fn single_connection_pool(url: &str) -> authgate::Database {
     macro_rules! pool {
         ($options:ty) => {
-            <$options>::new().min_connections(1).max_connections(1).connect(url).await.unwrap().into()
+            <$options>::new()
+                .min_connections(1)
+                .max_connections(1)
+                .connect(url)
+                .await
+                .unwrap()
+                .into()
         };
     }
     match url.split(':').next().unwrap() {

@@ -13,13 +13,23 @@ use common::{Backend, Client, Jar, TestDatabase};
 fn quickstart_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let binary = profile_dir.join("examples").join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
-    assert!(binary.exists(), "{} is missing: `cargo test` builds it unless a --test filter is given; run `cargo build --example quickstart`", binary.display());
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: `cargo test` builds it unless a --test filter is given; run `cargo build --example quickstart`",
+        binary.display()
+    );
     binary
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Quickstart {
@@ -57,15 +67,24 @@ impl Quickstart {
         loop {
             if let Some(status) = child.try_wait().unwrap() {
                 let output = child.wait_with_output().unwrap();
-                panic!("the quickstart exited with {status}: {}", String::from_utf8_lossy(&output.stderr));
+                panic!(
+                    "the quickstart exited with {status}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
             }
             if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
                 drop(stream);
-                let health = Client::new(([127, 0, 0, 1], port).into()).get("/health").send().await;
+                let health = Client::new(([127, 0, 0, 1], port).into())
+                    .get("/health")
+                    .send()
+                    .await;
                 assert_eq!(health.status, 200, "{}", health.text());
                 return Self { child, port };
             }
-            assert!(Instant::now() < deadline, "the quickstart did not start listening");
+            assert!(
+                Instant::now() < deadline,
+                "the quickstart did not start listening"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -82,7 +101,9 @@ impl Quickstart {
 
 async fn session_survives_a_killed_and_restarted_process(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let dir = std::env::temp_dir().join(format!("authgate-restart-{}", std::process::id())).join(format!("{backend:?}"));
+    let dir = std::env::temp_dir()
+        .join(format!("authgate-restart-{}", std::process::id()))
+        .join(format!("{backend:?}"));
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("authgate-quickstart.secret"));
     let env = [("DATABASE_URL", db.url.as_str())];
@@ -96,8 +117,12 @@ async fn session_survives_a_killed_and_restarted_process(backend: Backend) {
         .send_with(&mut jar)
         .await;
     assert_eq!(signed_up.status, 200, "{}", signed_up.text());
-    assert_eq!(first.client().get("/me").send_with(&mut jar).await.status, 200);
-    let secret_file = std::fs::read_to_string(dir.join("authgate-quickstart.secret")).expect("the example kept its secret");
+    assert_eq!(
+        first.client().get("/me").send_with(&mut jar).await.status,
+        200
+    );
+    let secret_file = std::fs::read_to_string(dir.join("authgate-quickstart.secret"))
+        .expect("the example kept its secret");
     first.kill();
 
     // Same database, same working directory (so the same secret file), a new process.
@@ -105,7 +130,10 @@ async fn session_survives_a_killed_and_restarted_process(backend: Backend) {
     let me = second.client().get("/me").send_with(&mut jar).await;
     assert_eq!(me.status, 200, "{}", me.text());
     assert_eq!(me.json()["email"], "phoenix@example.com");
-    assert_eq!(std::fs::read_to_string(dir.join("authgate-quickstart.secret")).unwrap(), secret_file);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("authgate-quickstart.secret")).unwrap(),
+        secret_file
+    );
     second.kill();
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -118,11 +146,25 @@ async fn a_short_secret_stops_the_quickstart_before_it_serves() {
     std::fs::create_dir_all(&dir).unwrap();
     let port = free_port();
     let child = Quickstart::spawn(&dir, port, &[("BETTER_AUTH_SECRET", "short")]);
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("BETTER_AUTH_SECRET") && stderr.contains("at least 32 bytes"), "{stderr}");
-    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(), "nothing was served");
-    assert!(!dir.join("authgate-quickstart.db").exists(), "no database was touched");
+    assert!(
+        stderr.contains("BETTER_AUTH_SECRET") && stderr.contains("at least 32 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "nothing was served"
+    );
+    assert!(
+        !dir.join("authgate-quickstart.db").exists(),
+        "no database was touched"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

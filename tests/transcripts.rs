@@ -35,10 +35,16 @@ const DEVIATIONS: &[Deviation] = &[Deviation {
 }];
 
 /// Sessions the recording created without recording the exchange.
-const OFF_RECORD: &[OffRecord] = &[OffRecord { token: "V7nr6ixUsBP4WmicXqgZyOymjJoV67ik", email: "alice@example.com", password: "password123" }];
+const OFF_RECORD: &[OffRecord] = &[OffRecord {
+    token: "V7nr6ixUsBP4WmicXqgZyOymjJoV67ik",
+    email: "alice@example.com",
+    password: "password123",
+}];
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/transcripts").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/transcripts")
+        .join(name)
 }
 
 /// The recording's configuration: its secret, base URL and trusted origin. Peer 127.0.0.1 is a
@@ -54,7 +60,12 @@ pub fn recorded_configuration() -> authgate::AuthBuilder {
 
 async fn replay_core_transcripts(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let auth = recorded_configuration().validate().unwrap().connect(&db.url).await.unwrap();
+    let auth = recorded_configuration()
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
     auth.migrate().await.unwrap();
     let (addr, _server) = serve(app_router(&auth)).await;
 
@@ -66,8 +77,17 @@ async fn replay_core_transcripts(backend: Backend) {
             replay.exchange(&exchange).await;
         }
     }
-    assert_eq!(replay.replayed, 51, "every recorded exchange of the core files is replayed");
-    assert!(replay.failures.is_empty(), "{} of {} exchanges differ:\n{}", replay.failures.len(), replay.replayed, replay.failures.join("\n"));
+    assert_eq!(
+        replay.replayed, 51,
+        "every recorded exchange of the core files is replayed"
+    );
+    assert!(
+        replay.failures.is_empty(),
+        "{} of {} exchanges differ:\n{}",
+        replay.failures.len(),
+        replay.replayed,
+        replay.failures.join("\n")
+    );
 }
 
 backend_tests!(replay_core_transcripts);

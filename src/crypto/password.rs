@@ -76,7 +76,7 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.as_bytes()
@@ -163,15 +163,6 @@ impl PasswordHasher {
         })
         .await
     }
-
-    /// Spends the cost of one hash without keeping the result (duplicate sign-ups and other
-    /// paths that must not be distinguishable by their timing).
-    pub(crate) async fn burn(&self, password: String) -> Result<(), HashTaskFailed> {
-        self.run(move || {
-            let _ = verify_blocking(&password, DUMMY_HASH);
-        })
-        .await
-    }
 }
 
 #[cfg(test)]
@@ -214,7 +205,8 @@ mod tests {
     #[test]
     fn recomputes_the_recorded_better_auth_hashes() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let postgres_rows = std::fs::read_to_string(dir.join("transcripts/30-db-rows.txt")).unwrap();
+        let postgres_rows =
+            std::fs::read_to_string(dir.join("transcripts/30-db-rows.txt")).unwrap();
         let mut emails = std::collections::HashMap::new();
         let mut hashes = Vec::new();
         for line in postgres_rows.lines() {

@@ -76,14 +76,19 @@ mod tests {
     #[test]
     fn recomputes_every_recorded_signature() {
         let secret = b"oracle-test-secret-0123456789abcdef0123456789abcdef";
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/transcripts");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/transcripts");
         let mut checked = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for line in text.lines() {
-                let value = if let Some(rest) = line.strip_prefix("< set-cookie: better-auth.session_token=") {
+                let value = if let Some(rest) =
+                    line.strip_prefix("< set-cookie: better-auth.session_token=")
+                {
                     crate::cookies::try_decode(rest.split(';').next().unwrap()).into_owned()
-                } else if let Some(rest) = line.strip_prefix("< set-cookie: better-auth.dont_remember=") {
+                } else if let Some(rest) =
+                    line.strip_prefix("< set-cookie: better-auth.dont_remember=")
+                {
                     crate::cookies::try_decode(rest.split(';').next().unwrap()).into_owned()
                 } else if let Some(rest) = line.strip_prefix("< set-auth-token: ") {
                     rest.trim().to_owned()
@@ -98,13 +103,19 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 44, "every signed value in the recordings was checked");
+        assert_eq!(
+            checked, 44,
+            "every signed value in the recordings was checked"
+        );
     }
 
     #[test]
     fn verifies_with_any_secret_of_the_ring() {
         let signed = sign("token", b"old-secret");
-        assert_eq!(verify(&signed, &ring(&["new-secret", "old-secret"])), Some("token"));
+        assert_eq!(
+            verify(&signed, &ring(&["new-secret", "old-secret"])),
+            Some("token")
+        );
         assert_eq!(verify(&signed, &ring(&["new-secret"])), None);
     }
 

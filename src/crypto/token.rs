@@ -53,7 +53,10 @@ mod tests {
 
     #[test]
     fn every_character_of_the_alphabet_appears() {
-        let seen: HashSet<char> = (0..200).flat_map(|_| generate(64).into_bytes()).map(char::from).collect();
+        let seen: HashSet<char> = (0..200)
+            .flat_map(|_| generate(64).into_bytes())
+            .map(char::from)
+            .collect();
         assert_eq!(seen.len(), 62);
     }
 

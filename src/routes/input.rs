@@ -48,8 +48,12 @@ impl FromRequest<Auth> for AuthRequest {
         if declared.is_some_and(|len| len > limit as u64) {
             return Err(AuthError::payload_too_large());
         }
-        let body = axum::body::to_bytes(body, limit).await.map_err(|_| AuthError::payload_too_large())?;
-        let lookup = crate::extract::lookup(&parts).map_err(|r| r.into_error())?.clone();
+        let body = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| AuthError::payload_too_large())?;
+        let lookup = crate::extract::lookup(&parts)
+            .map_err(|r| r.into_error())?
+            .clone();
         Ok(Self {
             query: parts.uri.query().map(str::to_owned),
             peer: client_ip::peer_ip(&parts.extensions),
@@ -67,18 +71,30 @@ impl AuthRequest {
         if self.body.is_empty() {
             return Ok(None);
         }
-        let Some(content_type) = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        let Some(content_type) = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Ok(None);
         };
-        let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         if media_type.is_empty() {
             return Ok(None);
         }
         if media_type.contains("application/json") {
-            return serde_json::from_slice(&self.body).map(Some).map_err(|_| AuthError::invalid_json());
+            return serde_json::from_slice(&self.body)
+                .map(Some)
+                .map_err(|_| AuthError::invalid_json());
         }
         if forms == Forms::Accepted && media_type.contains("application/x-www-form-urlencoded") {
-            let text = std::str::from_utf8(&self.body).map_err(|_| AuthError::invalid_body_encoding())?;
+            let text =
+                std::str::from_utf8(&self.body).map_err(|_| AuthError::invalid_body_encoding())?;
             let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
                 .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
                 .collect();
@@ -136,6 +152,8 @@ fn type_name(value: Option<&Value>) -> &'static str {
 pub(crate) enum Shape {
     Object,
     ObjectAndRecord,
+    /// Any JSON object (zod's `record`): update-user.
+    Record,
 }
 
 /// Reads fields in schema order, collecting every problem; [`Fields::finish`] turns them into
@@ -152,9 +170,13 @@ impl<'a> Fields<'a> {
             Some(Value::Object(map)) => Some(map),
             other => {
                 let received = type_name(other.as_ref());
-                issues.push(format!("[body] Invalid input: expected object, received {received}"));
+                issues.push(format!(
+                    "[body] Invalid input: expected object, received {received}"
+                ));
                 if shape == Shape::ObjectAndRecord {
-                    issues.push(format!("[body] Invalid input: expected record, received {received}"));
+                    issues.push(format!(
+                        "[body] Invalid input: expected record, received {received}"
+                    ));
                 }
                 None
             }
@@ -168,7 +190,9 @@ impl<'a> Fields<'a> {
 
     fn expected(&mut self, name: &str, expected: &str, value: Option<&Value>) {
         let received = type_name(value);
-        self.issues.push(format!("[body.{name}] Invalid input: expected {expected}, received {received}"));
+        self.issues.push(format!(
+            "[body.{name}] Invalid input: expected {expected}, received {received}"
+        ));
     }
 
     /// A required string (empty when it is missing or not a string; [`Fields::finish`] then
@@ -191,7 +215,9 @@ impl<'a> Fields<'a> {
         if let Some(Value::String(s)) = self.get(name)
             && s.is_empty()
         {
-            self.issues.push(format!("[body.{name}] Too small: expected string to have >=1 characters"));
+            self.issues.push(format!(
+                "[body.{name}] Too small: expected string to have >=1 characters"
+            ));
             return String::new();
         }
         self.string(name)
@@ -202,7 +228,8 @@ impl<'a> Fields<'a> {
         if let Some(Value::String(s)) = self.get(name)
             && !is_email(s)
         {
-            self.issues.push(format!("[body.{name}] Invalid email address"));
+            self.issues
+                .push(format!("[body.{name}] Invalid email address"));
             return String::new();
         }
         self.string(name)
@@ -220,6 +247,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional string that may also be `null` (absent: `None`; null: `Some(None)`).
+    pub(crate) fn optional_nullable_string(&mut self, name: &str) -> Option<Option<String>> {
+        match self.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            other => {
+                self.expected(name, "string", other);
+                None
+            }
+        }
+    }
+
+    /// Whether the field is present with a value JavaScript deems true (Better-Auth's
+    /// `if (body.email)` checks).
+    pub(crate) fn is_truthy(&self, name: &str) -> bool {
+        self.get(name).is_some_and(super::is_truthy)
+    }
+
     /// An optional boolean (a form's `"false"` is a string, and refused, as in Better-Auth).
     pub(crate) fn optional_bool(&mut self, name: &str) -> Option<bool> {
         match self.get(name) {
@@ -232,8 +278,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Fails now if the body itself has the wrong shape (before anything else is checked).
+    pub(crate) fn finish_shape(&mut self) -> Result<(), AuthError> {
+        if self.object.is_none() {
+            return Err(AuthError::validation(
+                std::mem::take(&mut self.issues).join("; "),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn finish(self) -> Result<(), AuthError> {
-        if self.issues.is_empty() { Ok(()) } else { Err(AuthError::validation(self.issues.join("; "))) }
+        if self.issues.is_empty() {
+            Ok(())
+        } else {
+            Err(AuthError::validation(self.issues.join("; ")))
+        }
     }
 }
 
@@ -242,13 +302,22 @@ impl<'a> Fields<'a> {
 /// dot-separated non-empty local segments whose last character is not `'`, then a domain of
 /// labels that start with a letter or digit, and a top-level label of two or more letters.
 pub(crate) fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     let local_char = |c: char| c.is_ascii_alphanumeric() || "_'+-".contains(c);
-    let local_ok = local.split('.').all(|segment| !segment.is_empty() && segment.chars().all(local_char))
+    let local_ok = local
+        .split('.')
+        .all(|segment| !segment.is_empty() && segment.chars().all(local_char))
         && local.chars().last().is_some_and(|c| c != '\'' && c != '.');
-    let Some((labels, tld)) = domain.rsplit_once('.') else { return false };
+    let Some((labels, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     let labels_ok = labels.split('.').all(|label| {
-        label.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        label
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
             && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     });
     local_ok && labels_ok && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
@@ -262,10 +331,37 @@ mod tests {
     #[test]
     fn emails_like_zod() {
         // Accepted and rejected by zod 4.6.7 itself (checked against the library).
-        for ok in ["a@b.co", "a.b@c.de", "a'b@c.de", "a-@b.co", "a@b-.co", "a+b@x.io", "A@B.CO", "alice@example.com", "a.b+c@sub-d.example.org"] {
+        for ok in [
+            "a@b.co",
+            "a.b@c.de",
+            "a'b@c.de",
+            "a-@b.co",
+            "a@b-.co",
+            "a+b@x.io",
+            "A@B.CO",
+            "alice@example.com",
+            "a.b+c@sub-d.example.org",
+        ] {
             assert!(is_email(ok), "{ok}");
         }
-        for bad in ["a@b.c", ".a@b.co", "a..b@c.de", "a.@b.co", "a'@b.co", "Ü@b.co", "a@-b.co", "a@b.c0m", "a@localhost", " a@b.co", "not-an-email", "a@b..co", "a b@c.co", "a@b@c.co", "@b.co", "a@.co"] {
+        for bad in [
+            "a@b.c",
+            ".a@b.co",
+            "a..b@c.de",
+            "a.@b.co",
+            "a'@b.co",
+            "Ü@b.co",
+            "a@-b.co",
+            "a@b.c0m",
+            "a@localhost",
+            " a@b.co",
+            "not-an-email",
+            "a@b..co",
+            "a b@c.co",
+            "a@b@c.co",
+            "@b.co",
+            "a@.co",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }
@@ -294,7 +390,10 @@ mod tests {
         );
         let array = Some(json!([1, 2, 3]));
         assert_eq!(
-            Fields::new(&array, Shape::Object).finish().unwrap_err().message(),
+            Fields::new(&array, Shape::Object)
+                .finish()
+                .unwrap_err()
+                .message(),
             "[body] Invalid input: expected object, received array"
         );
     }

@@ -1,10 +1,12 @@
 //! The auth endpoints, one file per group, and the router that nests them.
 
 mod input;
+mod password;
 mod session;
 mod sign_in;
 mod sign_out;
 mod sign_up;
+mod user;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -13,10 +15,14 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::layer::SessionLayer;
-use crate::origin;
+use crate::lookup::{Outcome, Refresh};
+use crate::model::{Session, SessionWithUser};
+use crate::{origin, timestamp};
 pub(crate) use input::{AuthRequest, Fields, Forms, Shape};
 
 pub(crate) fn router<S>(auth: Auth) -> Router<S>
@@ -26,8 +32,22 @@ where
     Router::new()
         .route("/sign-up/email", post(sign_up::sign_up_email))
         .route("/sign-in/email", post(sign_in::sign_in_email))
-        .route("/get-session", get(session::get_session).post(session::get_session_post))
+        .route(
+            "/get-session",
+            get(session::get_session).post(session::get_session_post),
+        )
         .route("/sign-out", post(sign_out::sign_out))
+        .route("/list-sessions", get(session::list_sessions))
+        .route("/revoke-session", post(session::revoke_session))
+        .route("/revoke-sessions", post(session::revoke_sessions))
+        .route(
+            "/revoke-other-sessions",
+            post(session::revoke_other_sessions),
+        )
+        .route("/update-user", post(user::update_user))
+        .route("/change-email", post(user::change_email))
+        .route("/delete-user", post(user::delete_user))
+        .route("/change-password", post(password::change_password))
         .route("/ok", get(ok))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -40,7 +60,10 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Response {
     let body = serde_json::to_vec(value).expect("response bodies always serialise");
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -48,15 +71,41 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Response {
 /// What every state-changing endpoint does first, in Better-Auth's order: read the body (415,
 /// 400), check the origin of cookie-carrying requests (403), and check that any redirect
 /// target in the body or query is trusted (403). Body validation comes after.
-pub(crate) fn prepare(auth: &Auth, request: &AuthRequest, forms: Forms) -> Result<Option<Value>, AuthError> {
+pub(crate) fn prepare(
+    auth: &Auth,
+    request: &AuthRequest,
+    forms: Forms,
+) -> Result<Option<Value>, AuthError> {
     let body = request.body(forms)?;
     origin::check_request_origin(auth, &request.headers)?;
     check_redirect_targets(auth, request, body.as_ref())?;
     Ok(body)
 }
 
+/// The request's session, or 401 (503 when the database cannot say).
+pub(crate) async fn require_session(
+    request: &AuthRequest,
+) -> Result<Arc<SessionWithUser>, AuthError> {
+    match request.lookup.resolve(Refresh::Allowed).await {
+        Outcome::Active(found) => Ok(found),
+        Outcome::Anonymous => Err(AuthError::unauthorized()),
+        Outcome::Failed(err) => Err(err),
+    }
+}
+
+/// Whether the session was created within `freshAge` (zero: always fresh).
+pub(crate) fn is_fresh(auth: &Auth, session: &Session) -> bool {
+    let fresh_age = auth.config().session.fresh_age;
+    fresh_age.is_zero() || timestamp::add(session.created_at, fresh_age) > timestamp::now()
+}
+
+/// `{"status": true}`, the answer of most state-changing endpoints.
+pub(crate) fn status_true() -> Response {
+    json(&serde_json::json!({ "status": true }))
+}
+
 /// JavaScript truthiness, which decides whether Better-Auth looks at a redirect field at all.
-fn is_truthy(value: &Value) -> bool {
+pub(crate) fn is_truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -68,20 +117,53 @@ fn is_truthy(value: &Value) -> bool {
 
 /// `callbackURL` (body, else query) and its siblings must point at a trusted origin or be a
 /// safe relative path. Empty and other falsy values are left to body validation.
-fn check_redirect_targets(auth: &Auth, request: &AuthRequest, body: Option<&Value>) -> Result<(), AuthError> {
-    let field = |name: &str| body.and_then(|b| b.get(name)).filter(|v| is_truthy(v)).cloned();
+fn check_redirect_targets(
+    auth: &Auth,
+    request: &AuthRequest,
+    body: Option<&Value>,
+) -> Result<(), AuthError> {
+    let field = |name: &str| {
+        body.and_then(|b| b.get(name))
+            .filter(|v| is_truthy(v))
+            .cloned()
+    };
     let targets = [
-        ("callbackURL", field("callbackURL").or_else(|| request.query("callbackURL").filter(|q| !q.is_empty()).map(Value::String)), AuthError::invalid_callback_url as fn() -> AuthError),
-        ("redirectTo", field("redirectTo"), AuthError::invalid_redirect_url),
-        ("errorCallbackURL", field("errorCallbackURL"), AuthError::invalid_error_callback_url),
-        ("newUserCallbackURL", field("newUserCallbackURL"), AuthError::invalid_new_user_callback_url),
+        (
+            "callbackURL",
+            field("callbackURL").or_else(|| {
+                request
+                    .query("callbackURL")
+                    .filter(|q| !q.is_empty())
+                    .map(Value::String)
+            }),
+            AuthError::invalid_callback_url as fn() -> AuthError,
+        ),
+        (
+            "redirectTo",
+            field("redirectTo"),
+            AuthError::invalid_redirect_url,
+        ),
+        (
+            "errorCallbackURL",
+            field("errorCallbackURL"),
+            AuthError::invalid_error_callback_url,
+        ),
+        (
+            "newUserCallbackURL",
+            field("newUserCallbackURL"),
+            AuthError::invalid_new_user_callback_url,
+        ),
     ];
     for (name, value, refusal) in targets {
         match value {
             None => {}
             Some(Value::String(target)) if origin::is_trusted_redirect(auth, &target) => {}
             Some(Value::String(_)) => return Err(refusal()),
-            Some(_) => return Err(AuthError::validation(format!("Invalid {name}: expected a string"))),
+            Some(_) => {
+                return Err(AuthError::validation(format!(
+                    "Invalid {name}: expected a string"
+                )));
+            }
         }
     }
     Ok(())

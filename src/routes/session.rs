@@ -1,13 +1,17 @@
-//! `GET /get-session`: the current session and user, or `null`.
+//! The session endpoints: `GET /get-session` (the current session and user, or `null`),
+//! `GET /list-sessions` and the revocations.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, header};
 
-use super::{AuthRequest, json};
+use super::{
+    AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,
+};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::lookup::{Outcome, Refresh};
+use crate::timestamp;
 
 /// Better-Auth marks every get-session answer uncacheable.
 fn no_store(headers: &mut HeaderMap) {
@@ -21,7 +25,11 @@ fn query_flag(request: &AuthRequest, name: &str) -> bool {
 }
 
 pub(super) async fn get_session(State(_auth): State<Auth>, request: AuthRequest) -> Response {
-    let refresh = if query_flag(&request, "disableRefresh") { Refresh::Skip } else { Refresh::Allowed };
+    let refresh = if query_flag(&request, "disableRefresh") {
+        Refresh::Skip
+    } else {
+        Refresh::Allowed
+    };
     let mut response = match request.lookup.resolve(refresh).await {
         Outcome::Active(found) => json(&*found),
         Outcome::Anonymous => json(&serde_json::Value::Null),
@@ -35,4 +43,80 @@ pub(super) async fn get_session_post() -> Response {
     let mut response = AuthError::get_session_method_not_allowed().into_response();
     no_store(response.headers_mut());
     response
+}
+
+/// `GET /list-sessions`: the user's live sessions. Needs a fresh session (Better-Auth 1.6.15+):
+/// the list holds every session's token.
+pub(super) async fn list_sessions(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let current = require_session(&request).await?;
+    if !is_fresh(&auth, &current.session) {
+        return Err(AuthError::session_not_fresh());
+    }
+    let now = timestamp::now();
+    let mut sessions = auth
+        .database()
+        .list_sessions(&current.user.id)
+        .await
+        .map_err(AuthError::from_store)?;
+    sessions.retain(|session| session.expires_at > now);
+    Ok(json(&sessions))
+}
+
+/// `POST /revoke-session {token}`: deletes one of the user's sessions by its raw token. Always
+/// `{"status": true}`, whether or not such a session existed (and never another user's).
+pub(super) async fn revoke_session(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    let mut fields = Fields::new(&body, Shape::Object);
+    let token = fields.string("token");
+    fields.finish()?;
+    let current = require_session(&request).await?;
+    auth.database()
+        .delete_session_of_user(&token, &current.user.id)
+        .await
+        .map_err(AuthError::from_store)?;
+    Ok(status_true())
+}
+
+/// Reads an optional empty-object body (`{}` or nothing).
+fn optional_object_body(auth: &Auth, request: &AuthRequest) -> Result<(), AuthError> {
+    let body = prepare(auth, request, Forms::Refused)?;
+    if body.is_some() {
+        Fields::new(&body, Shape::Object).finish()?;
+    }
+    Ok(())
+}
+
+/// `POST /revoke-sessions`: deletes every session of the user, the current one included
+/// (its cookie is left for the next request to clear, as in Better-Auth).
+pub(super) async fn revoke_sessions(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    optional_object_body(&auth, &request)?;
+    let current = require_session(&request).await?;
+    auth.database()
+        .delete_user_sessions(&current.user.id)
+        .await
+        .map_err(AuthError::from_store)?;
+    Ok(status_true())
+}
+
+/// `POST /revoke-other-sessions`: deletes every session of the user but the current one.
+pub(super) async fn revoke_other_sessions(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    optional_object_body(&auth, &request)?;
+    let current = require_session(&request).await?;
+    auth.database()
+        .delete_other_sessions(&current.user.id, &current.session.token)
+        .await
+        .map_err(AuthError::from_store)?;
+    Ok(status_true())
 }

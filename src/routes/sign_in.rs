@@ -24,12 +24,17 @@ struct SignInResponse<'a> {
     user: &'a User,
 }
 
-pub(super) async fn sign_in_email(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+pub(super) async fn sign_in_email(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Accepted)?;
     let mut fields = Fields::new(&body, Shape::Object);
     let email = fields.string("email");
     let password = fields.string("password");
-    let callback_url = fields.optional_string("callbackURL").filter(|url| !url.is_empty());
+    let callback_url = fields
+        .optional_string("callbackURL")
+        .filter(|url| !url.is_empty());
     let remember = fields.optional_bool("rememberMe").unwrap_or(true);
     fields.finish()?;
     origin::check_login_csrf(&auth, &request.headers)?;
@@ -38,12 +43,20 @@ pub(super) async fn sign_in_email(State(auth): State<Auth>, request: AuthRequest
         return Err(AuthError::invalid_email());
     }
     let email = email.to_ascii_lowercase();
-    let found = auth.database().user_by_email(&email).await.map_err(AuthError::from_store)?;
+    let found = auth
+        .database()
+        .user_by_email(&email)
+        .await
+        .map_err(AuthError::from_store)?;
     let stored = found.as_ref().and_then(|found| found.password.clone());
-    let verified = auth.hasher().verify(password, stored).await.map_err(|err| {
-        tracing::error!(error = %err, "password verification failed");
-        AuthError::internal()
-    })?;
+    let verified = auth
+        .hasher()
+        .verify(password, stored)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "password verification failed");
+            AuthError::internal()
+        })?;
     let user = match (found, verified) {
         (Some(found), Ok(true)) => found.user,
         (Some(found), Err(_)) => {
@@ -53,7 +66,9 @@ pub(super) async fn sign_in_email(State(auth): State<Auth>, request: AuthRequest
         _ => return Err(AuthError::invalid_email_or_password()),
     };
 
-    let session = auth.create_session(&user.id, remember, &request.meta(&auth)).await?;
+    let session = auth
+        .create_session(&user.id, remember, &request.meta(&auth))
+        .await?;
     let mut response = json(&SignInResponse {
         redirect: callback_url.is_some(),
         token: &session.token,
@@ -61,7 +76,10 @@ pub(super) async fn sign_in_email(State(auth): State<Auth>, request: AuthRequest
         user: &user,
     });
     let headers = response.headers_mut();
-    if let Some(location) = callback_url.as_deref().and_then(|url| HeaderValue::try_from(url).ok()) {
+    if let Some(location) = callback_url
+        .as_deref()
+        .and_then(|url| HeaderValue::try_from(url).ok())
+    {
         // Better-Auth answers 200 with a Location header, leaving the redirect to the client.
         headers.insert(header::LOCATION, location);
     }

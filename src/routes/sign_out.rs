@@ -10,7 +10,10 @@ use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
 use crate::auth::Auth;
 use crate::error::AuthError;
 
-pub(super) async fn sign_out(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+pub(super) async fn sign_out(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Refused)?;
     if body.is_some() {
         let mut fields = Fields::new(&body, Shape::Object);
@@ -19,7 +22,10 @@ pub(super) async fn sign_out(State(auth): State<Auth>, request: AuthRequest) -> 
         fields.finish()?;
     }
     if let Some(credential) = request.lookup.credential() {
-        auth.database().delete_session(&credential.token).await.map_err(AuthError::from_store)?;
+        auth.database()
+            .delete_session(&credential.token)
+            .await
+            .map_err(AuthError::from_store)?;
     }
     let mut response = json(&serde_json::json!({ "success": true }));
     auth.append_cleared_cookies(response.headers_mut());

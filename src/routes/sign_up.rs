@@ -35,7 +35,10 @@ pub(crate) fn check_password_length(auth: &Auth, password: &str) -> Result<(), A
     Ok(())
 }
 
-pub(super) async fn sign_up_email(State(auth): State<Auth>, request: AuthRequest) -> Result<Response, AuthError> {
+pub(super) async fn sign_up_email(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Accepted)?;
     let mut fields = Fields::new(&body, Shape::ObjectAndRecord);
     let name = fields.string("name");
@@ -54,7 +57,12 @@ pub(super) async fn sign_up_email(State(auth): State<Auth>, request: AuthRequest
     let email = email.to_ascii_lowercase();
 
     let database = auth.database();
-    if database.user_by_email(&email).await.map_err(AuthError::from_store)?.is_some() {
+    if database
+        .user_by_email(&email)
+        .await
+        .map_err(AuthError::from_store)?
+        .is_some()
+    {
         return Err(AuthError::user_already_exists());
     }
     let hash = auth.hasher().hash(password).await.map_err(|err| {
@@ -72,7 +80,10 @@ pub(super) async fn sign_up_email(State(auth): State<Auth>, request: AuthRequest
         updated_at: now,
         id: crate::crypto::token::new_id(),
     };
-    let session = auth.config().auto_sign_in.then(|| auth.new_session(&user.id, remember, &request.meta(&auth)));
+    let session = auth
+        .config()
+        .auto_sign_in
+        .then(|| auth.new_session(&user.id, remember, &request.meta(&auth)));
     match database.create_user(&user, &hash, session.as_ref()).await {
         Ok(()) => {}
         // Two sign-ups raced for the same email: the unique index let one through.

@@ -17,19 +17,22 @@ macro_rules! dispatch {
             #[cfg(feature = "sqlite")]
             $crate::store::Database::Sqlite($pool) => {
                 #[allow(unused_variables)]
-                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::SQLITE;
+                let $sql: &'static $crate::store::statements::Statements =
+                    &$crate::store::statements::SQLITE;
                 $body
             }
             #[cfg(feature = "postgres")]
             $crate::store::Database::Postgres($pool) => {
                 #[allow(unused_variables)]
-                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::POSTGRES;
+                let $sql: &'static $crate::store::statements::Statements =
+                    &$crate::store::statements::POSTGRES;
                 $body
             }
             #[cfg(feature = "mysql")]
             $crate::store::Database::MySql($pool) => {
                 #[allow(unused_variables)]
-                let $sql: &'static $crate::store::statements::Statements = &$crate::store::statements::MYSQL;
+                let $sql: &'static $crate::store::statements::Statements =
+                    &$crate::store::statements::MYSQL;
                 $body
             }
         }
@@ -137,7 +140,9 @@ pub enum StoreError {
     #[error("{0}")]
     UnsupportedUrl(String),
     /// Existing tables lack columns authgate reads or writes.
-    #[error("the existing `{table}` table lacks the columns {columns:?}; it was not created by Better-Auth 1.x or authgate")]
+    #[error(
+        "the existing `{table}` table lacks the columns {columns:?}; it was not created by Better-Auth 1.x or authgate"
+    )]
     SchemaMismatch {
         /// The table.
         table: &'static str,
@@ -157,7 +162,9 @@ impl StoreError {
     /// or lost, pool exhausted, server shutting down, file locked), as opposed to a statement
     /// the database refused.
     pub fn is_unavailable(&self) -> bool {
-        let StoreError::Sqlx(err) = self else { return false };
+        let StoreError::Sqlx(err) = self else {
+            return false;
+        };
         match err {
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
@@ -209,7 +216,11 @@ impl Database {
     /// [`StoreError::UnsupportedUrl`] for a scheme this build cannot serve, or the driver's
     /// error when the database cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let feature = match scheme.as_str() {
             "sqlite" => "sqlite",
             "postgres" | "postgresql" => "postgres",
@@ -251,4 +262,3 @@ impl Database {
         dispatch!(self, |pool, _sql| pool.close().await)
     }
 }
-

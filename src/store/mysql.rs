@@ -12,23 +12,49 @@ use super::{Database, DbTime, StoreError};
 pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
     // sqlx sets the session `time_zone` to `+00:00`, so `timestamp(3)` values and
     // `CURRENT_TIMESTAMP(3)` defaults are UTC, as mysql2 with `timezone: "Z"` writes them.
-    let url = url.strip_prefix("mariadb:").map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
-    let pool = MySqlPoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect(&url).await?;
+    let url = url
+        .strip_prefix("mariadb:")
+        .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
+    let pool = MySqlPoolOptions::new()
+        .acquire_timeout(super::ACQUIRE_TIMEOUT)
+        .connect(&url)
+        .await?;
     Ok(Database::MySql(pool))
 }
 
 /// `better-auth-dialects/mysql-ddl.sql`, statement by statement.
 pub(super) const SCHEMA: DialectSchema = DialectSchema {
     tables: [
-        TableDdl { name: "user", sql: "create table `user` (`id` varchar(36) not null primary key, `name` varchar(255) not null, `email` varchar(255) not null unique, `emailVerified` boolean not null, `image` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null)" },
-        TableDdl { name: "session", sql: "create table `session` (`id` varchar(36) not null primary key, `expiresAt` timestamp(3) not null, `token` varchar(255) not null unique, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null, `ipAddress` text, `userAgent` text, `userId` varchar(36) not null references `user` (`id`) on delete cascade)" },
-        TableDdl { name: "account", sql: "create table `account` (`id` varchar(36) not null primary key, `accountId` text not null, `providerId` text not null, `userId` varchar(36) not null references `user` (`id`) on delete cascade, `accessToken` text, `refreshToken` text, `idToken` text, `accessTokenExpiresAt` timestamp(3), `refreshTokenExpiresAt` timestamp(3), `scope` text, `password` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null)" },
-        TableDdl { name: "verification", sql: "create table `verification` (`id` varchar(36) not null primary key, `identifier` varchar(255) not null, `value` text not null, `expiresAt` timestamp(3) not null, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null)" },
+        TableDdl {
+            name: "user",
+            sql: "create table `user` (`id` varchar(36) not null primary key, `name` varchar(255) not null, `email` varchar(255) not null unique, `emailVerified` boolean not null, `image` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null)",
+        },
+        TableDdl {
+            name: "session",
+            sql: "create table `session` (`id` varchar(36) not null primary key, `expiresAt` timestamp(3) not null, `token` varchar(255) not null unique, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null, `ipAddress` text, `userAgent` text, `userId` varchar(36) not null references `user` (`id`) on delete cascade)",
+        },
+        TableDdl {
+            name: "account",
+            sql: "create table `account` (`id` varchar(36) not null primary key, `accountId` text not null, `providerId` text not null, `userId` varchar(36) not null references `user` (`id`) on delete cascade, `accessToken` text, `refreshToken` text, `idToken` text, `accessTokenExpiresAt` timestamp(3), `refreshTokenExpiresAt` timestamp(3), `scope` text, `password` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null)",
+        },
+        TableDdl {
+            name: "verification",
+            sql: "create table `verification` (`id` varchar(36) not null primary key, `identifier` varchar(255) not null, `value` text not null, `expiresAt` timestamp(3) not null, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null)",
+        },
     ],
     indexes: [
-        TableDdl { name: "session_userId_idx", sql: "create index `session_userId_idx` on `session` (`userId`)" },
-        TableDdl { name: "account_userId_idx", sql: "create index `account_userId_idx` on `account` (`userId`)" },
-        TableDdl { name: "verification_identifier_idx", sql: "create index `verification_identifier_idx` on `verification` (`identifier`)" },
+        TableDdl {
+            name: "session_userId_idx",
+            sql: "create index `session_userId_idx` on `session` (`userId`)",
+        },
+        TableDdl {
+            name: "account_userId_idx",
+            sql: "create index `account_userId_idx` on `account` (`userId`)",
+        },
+        TableDdl {
+            name: "verification_identifier_idx",
+            sql: "create index `verification_identifier_idx` on `verification` (`identifier`)",
+        },
     ],
     // DDL commits implicitly in MySQL, so a named lock (released by the unlock statement, or
     // when the connection closes) serialises instances migrating at once.
@@ -58,6 +84,7 @@ impl Encode<'_, MySql> for DbTime {
 
 impl<'r> Decode<'r, MySql> for DbTime {
     fn decode(value: MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
-        <OffsetDateTime as Decode<MySql>>::decode(value).map(|t| DbTime(crate::timestamp::truncate(t)))
+        <OffsetDateTime as Decode<MySql>>::decode(value)
+            .map(|t| DbTime(crate::timestamp::truncate(t)))
     }
 }

@@ -10,22 +10,46 @@ use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 
 pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
-    let pool = PgPoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect(url).await?;
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(super::ACQUIRE_TIMEOUT)
+        .connect(url)
+        .await?;
     Ok(Database::Postgres(pool))
 }
 
 /// `better-auth-transcripts/postgres-ddl.sql`, statement by statement.
 pub(super) const SCHEMA: DialectSchema = DialectSchema {
     tables: [
-        TableDdl { name: "user", sql: r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" boolean not null, "image" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null)"# },
-        TableDdl { name: "session", sql: r#"create table "session" ("id" text not null primary key, "expiresAt" timestamptz not null, "token" text not null unique, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade)"# },
-        TableDdl { name: "account", sql: r#"create table "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null, "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz, "scope" text, "password" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null)"# },
-        TableDdl { name: "verification", sql: r#"create table "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" timestamptz not null, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null)"# },
+        TableDdl {
+            name: "user",
+            sql: r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" boolean not null, "image" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null)"#,
+        },
+        TableDdl {
+            name: "session",
+            sql: r#"create table "session" ("id" text not null primary key, "expiresAt" timestamptz not null, "token" text not null unique, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade)"#,
+        },
+        TableDdl {
+            name: "account",
+            sql: r#"create table "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null, "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz, "scope" text, "password" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null)"#,
+        },
+        TableDdl {
+            name: "verification",
+            sql: r#"create table "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" timestamptz not null, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null)"#,
+        },
     ],
     indexes: [
-        TableDdl { name: "session_userId_idx", sql: r#"create index "session_userId_idx" on "session" ("userId")"# },
-        TableDdl { name: "account_userId_idx", sql: r#"create index "account_userId_idx" on "account" ("userId")"# },
-        TableDdl { name: "verification_identifier_idx", sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"# },
+        TableDdl {
+            name: "session_userId_idx",
+            sql: r#"create index "session_userId_idx" on "session" ("userId")"#,
+        },
+        TableDdl {
+            name: "account_userId_idx",
+            sql: r#"create index "account_userId_idx" on "account" ("userId")"#,
+        },
+        TableDdl {
+            name: "verification_identifier_idx",
+            sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"#,
+        },
     ],
     // DDL is transactional here; the advisory lock serialises instances migrating at once and
     // is released by the commit.
@@ -55,6 +79,7 @@ impl Encode<'_, Postgres> for DbTime {
 
 impl<'r> Decode<'r, Postgres> for DbTime {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        <OffsetDateTime as Decode<Postgres>>::decode(value).map(|t| DbTime(crate::timestamp::truncate(t)))
+        <OffsetDateTime as Decode<Postgres>>::decode(value)
+            .map(|t| DbTime(crate::timestamp::truncate(t)))
     }
 }

@@ -32,10 +32,54 @@ pub(crate) struct DialectSchema {
 
 /// The columns authgate reads or writes, per table.
 const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
-    ("user", &["id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"]),
-    ("session", &["id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId"]),
-    ("account", &["id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt"]),
-    ("verification", &["id", "identifier", "value", "expiresAt", "createdAt", "updatedAt"]),
+    (
+        "user",
+        &[
+            "id",
+            "name",
+            "email",
+            "emailVerified",
+            "image",
+            "createdAt",
+            "updatedAt",
+        ],
+    ),
+    (
+        "session",
+        &[
+            "id",
+            "expiresAt",
+            "token",
+            "createdAt",
+            "updatedAt",
+            "ipAddress",
+            "userAgent",
+            "userId",
+        ],
+    ),
+    (
+        "account",
+        &[
+            "id",
+            "accountId",
+            "providerId",
+            "userId",
+            "password",
+            "createdAt",
+            "updatedAt",
+        ],
+    ),
+    (
+        "verification",
+        &[
+            "id",
+            "identifier",
+            "value",
+            "expiresAt",
+            "createdAt",
+            "updatedAt",
+        ],
+    ),
 ];
 
 /// What [`crate::Auth::migrate`] created.
@@ -66,12 +110,27 @@ pub(crate) fn dialect_schema(db: &Database) -> &'static DialectSchema {
     }
 }
 
-fn missing_columns(table: &'static str, required: &[&'static str], existing: &[String], case_sensitive: bool) -> Result<(), StoreError> {
+fn missing_columns(
+    table: &'static str,
+    required: &[&'static str],
+    existing: &[String],
+    case_sensitive: bool,
+) -> Result<(), StoreError> {
     let has = |column: &str| {
-        existing.iter().any(|e| if case_sensitive { e == column } else { e.eq_ignore_ascii_case(column) })
+        existing.iter().any(|e| {
+            if case_sensitive {
+                e == column
+            } else {
+                e.eq_ignore_ascii_case(column)
+            }
+        })
     };
     let columns: Vec<&'static str> = required.iter().copied().filter(|c| !has(c)).collect();
-    if columns.is_empty() { Ok(()) } else { Err(StoreError::SchemaMismatch { table, columns }) }
+    if columns.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::SchemaMismatch { table, columns })
+    }
 }
 
 pub(crate) async fn migrate(db: &Database) -> Result<MigrationReport, StoreError> {
@@ -84,15 +143,31 @@ pub(crate) async fn migrate(db: &Database) -> Result<MigrationReport, StoreError
         for statement in schema.lock {
             sqlx::query(*statement).execute(&mut *conn).await?;
         }
-        let tables: HashSet<String> = sqlx::query_scalar(schema.list_tables).fetch_all(&mut *conn).await?.into_iter().collect();
-        let indexes: HashSet<String> = sqlx::query_scalar(schema.list_indexes).fetch_all(&mut *conn).await?.into_iter().collect();
+        let tables: HashSet<String> = sqlx::query_scalar(schema.list_tables)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        let indexes: HashSet<String> = sqlx::query_scalar(schema.list_indexes)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
 
         let mut report = MigrationReport::default();
         for (table, (name, required)) in schema.tables.iter().zip(REQUIRED_COLUMNS) {
             debug_assert_eq!(table.name, name);
             if tables.contains(table.name) {
-                let columns: Vec<String> = sqlx::query_scalar(schema.list_columns).bind(table.name).fetch_all(&mut *conn).await?;
-                missing_columns(table.name, required, &columns, schema.case_sensitive_columns)?;
+                let columns: Vec<String> = sqlx::query_scalar(schema.list_columns)
+                    .bind(table.name)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                missing_columns(
+                    table.name,
+                    required,
+                    &columns,
+                    schema.case_sensitive_columns,
+                )?;
             } else {
                 sqlx::query(table.sql).execute(&mut *conn).await?;
                 report.created_tables.push(table.name);
@@ -114,7 +189,12 @@ pub(crate) async fn migrate(db: &Database) -> Result<MigrationReport, StoreError
 /// Every DDL statement of a dialect, in Better-Auth's order (tables, then indexes).
 #[cfg(test)]
 pub(crate) fn all_ddl(schema: &DialectSchema) -> Vec<&'static str> {
-    schema.tables.iter().chain(&schema.indexes).map(|d| d.sql).collect()
+    schema
+        .tables
+        .iter()
+        .chain(&schema.indexes)
+        .map(|d| d.sql)
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,7 +206,9 @@ mod tests {
         let existing = vec!["id".to_owned(), "EMAIL".to_owned()];
         assert!(missing_columns("user", &["id", "email"], &existing, false).is_ok());
         let err = missing_columns("user", &["id", "email"], &existing, true).unwrap_err();
-        assert!(matches!(err, StoreError::SchemaMismatch { table: "user", ref columns } if columns == &["email"]));
+        assert!(
+            matches!(err, StoreError::SchemaMismatch { table: "user", ref columns } if columns == &["email"])
+        );
     }
 
     /// The DDL is byte for byte what Better-Auth 1.7.25 generated (recorded in
@@ -135,14 +217,27 @@ mod tests {
     fn ddl_matches_the_better_auth_recordings() {
         let recorded: &[(&DialectSchema, &str)] = &[
             #[cfg(feature = "sqlite")]
-            (&super::super::sqlite::SCHEMA, include_str!("../../tests/fixtures/ddl/sqlite-ddl.sql")),
+            (
+                &super::super::sqlite::SCHEMA,
+                include_str!("../../tests/fixtures/ddl/sqlite-ddl.sql"),
+            ),
             #[cfg(feature = "postgres")]
-            (&super::super::postgres::SCHEMA, include_str!("../../tests/fixtures/ddl/postgres-ddl.sql")),
+            (
+                &super::super::postgres::SCHEMA,
+                include_str!("../../tests/fixtures/ddl/postgres-ddl.sql"),
+            ),
             #[cfg(feature = "mysql")]
-            (&super::super::mysql::SCHEMA, include_str!("../../tests/fixtures/ddl/mysql-ddl.sql")),
+            (
+                &super::super::mysql::SCHEMA,
+                include_str!("../../tests/fixtures/ddl/mysql-ddl.sql"),
+            ),
         ];
         for (schema, recorded) in recorded {
-            let ours = all_ddl(schema).iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n\n");
+            let ours = all_ddl(schema)
+                .iter()
+                .map(|s| format!("{s};"))
+                .collect::<Vec<_>>()
+                .join("\n\n");
             assert_eq!(ours.trim_end(), recorded.trim_end());
         }
     }

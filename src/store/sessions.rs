@@ -25,11 +25,22 @@ pub(super) use insert_session;
 impl Database {
     /// The session with this token and its user, in one query, whether expired or not (the
     /// caller decides what an expired session means).
-    pub(crate) async fn session_with_user(&self, token: &str) -> Result<Option<SessionWithUser>, StoreError> {
+    pub(crate) async fn session_with_user(
+        &self,
+        token: &str,
+    ) -> Result<Option<SessionWithUser>, StoreError> {
         let found = dispatch!(self, |pool, sql| {
-            let row = sqlx::query(sql.session_with_user.as_str()).bind(token).fetch_optional(pool).await?;
-            row.map(|row| Ok::<_, sqlx::Error>(SessionWithUser { session: rows::session(&row)?, user: rows::user(&row)? }))
-                .transpose()?
+            let row = sqlx::query(sql.session_with_user.as_str())
+                .bind(token)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| {
+                Ok::<_, sqlx::Error>(SessionWithUser {
+                    session: rows::session(&row)?,
+                    user: rows::user(&row)?,
+                })
+            })
+            .transpose()?
         });
         // MySQL's default collations compare case-insensitively; a token is case-sensitive.
         Ok(found.filter(|found| found.session.token == token))
@@ -43,7 +54,12 @@ impl Database {
     }
 
     /// Moves a session's expiry to `expires_at`; `false` if the session no longer exists.
-    pub(crate) async fn refresh_session(&self, token: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<bool, StoreError> {
+    pub(crate) async fn refresh_session(
+        &self,
+        token: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let affected = dispatch!(self, |pool, sql| {
             sqlx::query(sql.refresh_session.as_str())
                 .bind(DbTime(expires_at))
@@ -58,30 +74,52 @@ impl Database {
 
     pub(crate) async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
         dispatch!(self, |pool, sql| {
-            sqlx::query(sql.delete_session.as_str()).bind(token).execute(pool).await?;
+            sqlx::query(sql.delete_session.as_str())
+                .bind(token)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
     /// Deletes the session with `token` only if it belongs to `user_id`.
-    pub(crate) async fn delete_session_of_user(&self, token: &str, user_id: &str) -> Result<(), StoreError> {
+    pub(crate) async fn delete_session_of_user(
+        &self,
+        token: &str,
+        user_id: &str,
+    ) -> Result<(), StoreError> {
         dispatch!(self, |pool, sql| {
-            sqlx::query(sql.delete_session_of_user.as_str()).bind(token).bind(user_id).execute(pool).await?;
+            sqlx::query(sql.delete_session_of_user.as_str())
+                .bind(token)
+                .bind(user_id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
     pub(crate) async fn delete_user_sessions(&self, user_id: &str) -> Result<(), StoreError> {
         dispatch!(self, |pool, sql| {
-            sqlx::query(sql.delete_user_sessions.as_str()).bind(user_id).execute(pool).await?;
+            sqlx::query(sql.delete_user_sessions.as_str())
+                .bind(user_id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
 
     /// Deletes every session of `user_id` except the one with `keep_token`.
-    pub(crate) async fn delete_other_sessions(&self, user_id: &str, keep_token: &str) -> Result<(), StoreError> {
+    pub(crate) async fn delete_other_sessions(
+        &self,
+        user_id: &str,
+        keep_token: &str,
+    ) -> Result<(), StoreError> {
         dispatch!(self, |pool, sql| {
-            sqlx::query(sql.delete_other_sessions.as_str()).bind(user_id).bind(keep_token).execute(pool).await?;
+            sqlx::query(sql.delete_other_sessions.as_str())
+                .bind(user_id)
+                .bind(keep_token)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

@@ -4,7 +4,10 @@ use std::str::FromStr;
 
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{Sqlite, SqliteArgumentsBuffer, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteTypeInfo, SqliteValueRef};
+use sqlx::sqlite::{
+    Sqlite, SqliteArgumentsBuffer, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions,
+    SqliteTypeInfo, SqliteValueRef,
+};
 use sqlx::{Decode, Encode, Type, TypeInfo, ValueRef};
 
 use super::schema::{DialectSchema, TableDdl};
@@ -21,22 +24,46 @@ pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
         // Readers do not block the writer (nor it them); better-sqlite3 reads WAL files too.
         options = options.journal_mode(SqliteJournalMode::Wal);
     }
-    let pool = SqlitePoolOptions::new().acquire_timeout(super::ACQUIRE_TIMEOUT).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .acquire_timeout(super::ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await?;
     Ok(Database::Sqlite(pool))
 }
 
 /// `better-auth-dialects/sqlite-ddl.sql`, statement by statement.
 pub(super) const SCHEMA: DialectSchema = DialectSchema {
     tables: [
-        TableDdl { name: "user", sql: r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" integer not null, "image" text, "createdAt" date not null, "updatedAt" date not null)"# },
-        TableDdl { name: "session", sql: r#"create table "session" ("id" text not null primary key, "expiresAt" date not null, "token" text not null unique, "createdAt" date not null, "updatedAt" date not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade)"# },
-        TableDdl { name: "account", sql: r#"create table "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null, "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" date, "refreshTokenExpiresAt" date, "scope" text, "password" text, "createdAt" date not null, "updatedAt" date not null)"# },
-        TableDdl { name: "verification", sql: r#"create table "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" date not null, "createdAt" date not null, "updatedAt" date not null)"# },
+        TableDdl {
+            name: "user",
+            sql: r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" integer not null, "image" text, "createdAt" date not null, "updatedAt" date not null)"#,
+        },
+        TableDdl {
+            name: "session",
+            sql: r#"create table "session" ("id" text not null primary key, "expiresAt" date not null, "token" text not null unique, "createdAt" date not null, "updatedAt" date not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade)"#,
+        },
+        TableDdl {
+            name: "account",
+            sql: r#"create table "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null, "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" date, "refreshTokenExpiresAt" date, "scope" text, "password" text, "createdAt" date not null, "updatedAt" date not null)"#,
+        },
+        TableDdl {
+            name: "verification",
+            sql: r#"create table "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" date not null, "createdAt" date not null, "updatedAt" date not null)"#,
+        },
     ],
     indexes: [
-        TableDdl { name: "session_userId_idx", sql: r#"create index "session_userId_idx" on "session" ("userId")"# },
-        TableDdl { name: "account_userId_idx", sql: r#"create index "account_userId_idx" on "account" ("userId")"# },
-        TableDdl { name: "verification_identifier_idx", sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"# },
+        TableDdl {
+            name: "session_userId_idx",
+            sql: r#"create index "session_userId_idx" on "session" ("userId")"#,
+        },
+        TableDdl {
+            name: "account_userId_idx",
+            sql: r#"create index "account_userId_idx" on "account" ("userId")"#,
+        },
+        TableDdl {
+            name: "verification_identifier_idx",
+            sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"#,
+        },
     ],
     // An immediate transaction takes the write lock up front, so two processes migrating at
     // once run one after the other.

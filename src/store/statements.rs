@@ -43,6 +43,14 @@ statements! {
     /// The email/password account Better-Auth creates beside each user (`accountId` = user id).
     insert_credential_account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") values ($1, $2, 'credential', $3, $4, $5, $6)"#;
 
+    /// Changes a user's name (when `$1` is not null) and image (when `$2` is true).
+    update_user = r#"update "user" set "name" = coalesce($1, "name"), "image" = case when $2 then $3 else "image" end, "updatedAt" = $4 where "id" = $5"#;
+    update_email = r#"update "user" set "email" = $1, "updatedAt" = $2 where "id" = $3"#;
+    credential_password = r#"select "password" from "account" where "userId" = $1 and "providerId" = 'credential'"#;
+    update_password = r#"update "account" set "password" = $1, "updatedAt" = $2 where "userId" = $3 and "providerId" = 'credential'"#;
+    delete_user_accounts = r#"delete from "account" where "userId" = $1"#;
+    delete_user = r#"delete from "user" where "id" = $1"#;
+
     /// A read that needs the `session` table (health check).
     probe_session_table = r#"select count(*) from "session" where "token" = $1"#;
     /// A write that needs the `verification` table (health check, rolled back).
@@ -50,11 +58,14 @@ statements! {
 }
 
 #[cfg(feature = "postgres")]
-pub(crate) static POSTGRES: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::Postgres));
+pub(crate) static POSTGRES: LazyLock<Statements> =
+    LazyLock::new(|| Statements::render(Dialect::Postgres));
 #[cfg(feature = "sqlite")]
-pub(crate) static SQLITE: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::Sqlite));
+pub(crate) static SQLITE: LazyLock<Statements> =
+    LazyLock::new(|| Statements::render(Dialect::Sqlite));
 #[cfg(feature = "mysql")]
-pub(crate) static MYSQL: LazyLock<Statements> = LazyLock::new(|| Statements::render(Dialect::MySql));
+pub(crate) static MYSQL: LazyLock<Statements> =
+    LazyLock::new(|| Statements::render(Dialect::MySql));
 
 fn render(dialect: Dialect, sql: &str) -> String {
     match dialect {
@@ -79,7 +90,10 @@ fn render_mysql(sql: &str) -> String {
                     n = n * 10 + digit;
                     chars.next();
                 }
-                assert_eq!(n, next_parameter, "parameters must appear in order, once each: {sql}");
+                assert_eq!(
+                    n, next_parameter,
+                    "parameters must appear in order, once each: {sql}"
+                );
                 next_parameter += 1;
                 out.push('?');
             }
@@ -99,7 +113,10 @@ mod tests {
             let _ = Statements::render(dialect);
         }
         for (name, sql) in PORTABLE {
-            assert!(!sql.contains('`') && !sql.contains('?'), "{name} is not in portable form");
+            assert!(
+                !sql.contains('`') && !sql.contains('?'),
+                "{name} is not in portable form"
+            );
         }
     }
 

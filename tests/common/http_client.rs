@@ -20,7 +20,13 @@ impl Client {
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        RequestBuilder { addr: self.addr, method, path: path.to_owned(), headers: HeaderMap::new(), body: Bytes::new() }
+        RequestBuilder {
+            addr: self.addr,
+            method,
+            path: path.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {
@@ -42,12 +48,16 @@ pub struct RequestBuilder {
 
 impl RequestBuilder {
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+        self.headers.append(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
         self
     }
 
     pub fn json(self, value: &serde_json::Value) -> Self {
-        self.body(serde_json::to_vec(value).unwrap()).header("content-type", "application/json")
+        self.body(serde_json::to_vec(value).unwrap())
+            .header("content-type", "application/json")
     }
 
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
@@ -56,22 +66,37 @@ impl RequestBuilder {
     }
 
     /// A browser-like state-changing request from the trusted front-end.
-    pub fn from_frontend(self) -> Self {
+    pub fn with_frontend_origin(self) -> Self {
         self.header("origin", super::FRONTEND)
     }
 
     pub async fn send(self) -> TestResponse {
         let addr = self.addr;
-        let mut request = Request::builder().method(self.method).uri(&self.path).body(Full::new(self.body)).unwrap();
+        let mut request = Request::builder()
+            .method(self.method)
+            .uri(&self.path)
+            .body(Full::new(self.body))
+            .unwrap();
         *request.headers_mut() = self.headers;
-        request.headers_mut().insert(header::HOST, HeaderValue::from_str(&addr.to_string()).unwrap());
-        let stream = tokio::net::TcpStream::connect(addr).await.expect("test server reachable");
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        request.headers_mut().insert(
+            header::HOST,
+            HeaderValue::from_str(&addr.to_string()).unwrap(),
+        );
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("test server reachable");
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
         tokio::spawn(connection);
         let response = sender.send_request(request).await.expect("a response");
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("a complete body").to_bytes();
-        TestResponse { status: parts.status, headers: parts.headers, body }
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
     }
 
     /// Sends the jar's cookies and stores what the response sets.
@@ -99,7 +124,8 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -107,14 +133,24 @@ impl TestResponse {
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
     }
 
     /// `{"message","code"}` error body: returns the code.
     pub fn error_code(&self) -> String {
         let body = self.json();
-        assert!(body["message"].is_string(), "error without a message: {body}");
-        body["code"].as_str().unwrap_or_else(|| panic!("error without a code: {body}")).to_owned()
+        assert!(
+            body["message"].is_string(),
+            "error without a message: {body}"
+        );
+        body["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without a code: {body}"))
+            .to_owned()
     }
 }
 
@@ -126,7 +162,13 @@ pub struct Jar {
 
 impl Jar {
     pub fn header(&self) -> Option<String> {
-        (!self.cookies.is_empty()).then(|| self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
     }
 
     pub fn store(&mut self, headers: &HeaderMap) {
@@ -134,11 +176,14 @@ impl Jar {
             let value = value.to_str().unwrap();
             let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
             let (name, cookie) = pair.split_once('=').unwrap();
-            let expired = attributes.split(';').any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            let expired = attributes
+                .split(';')
+                .any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
             if expired {
                 self.cookies.remove(name.trim());
             } else {
-                self.cookies.insert(name.trim().to_owned(), cookie.trim().to_owned());
+                self.cookies
+                    .insert(name.trim().to_owned(), cookie.trim().to_owned());
             }
         }
     }
@@ -148,7 +193,8 @@ impl Jar {
     }
 
     pub fn session_cookie(&self) -> &str {
-        self.get("better-auth.session_token").expect("a session cookie in the jar")
+        self.get("better-auth.session_token")
+            .expect("a session cookie in the jar")
     }
 
     /// The raw session token behind the cookie.
@@ -163,12 +209,13 @@ pub fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -57,7 +57,10 @@ pub struct TestDatabase {
 
 enum Cleanup {
     File(PathBuf),
-    Server { admin_url: String, statement: String },
+    Server {
+        admin_url: String,
+        statement: String,
+    },
 }
 
 impl TestDatabase {
@@ -68,7 +71,11 @@ impl TestDatabase {
                 let dir = std::env::temp_dir().join("authgate-tests");
                 std::fs::create_dir_all(&dir).unwrap();
                 let path = dir.join(format!("{name}.db"));
-                Self { backend, url: format!("sqlite://{}?mode=rwc", path.display()), cleanup: Some(Cleanup::File(path)) }
+                Self {
+                    backend,
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Some(Cleanup::File(path)),
+                }
             }
             Backend::Postgres => {
                 // A schema per test: cheap, and the whole suite shares one database.
@@ -78,30 +85,43 @@ impl TestDatabase {
                 Self {
                     backend,
                     url: format!("{admin_url}{separator}options=-c%20search_path%3D{name}"),
-                    cleanup: Some(Cleanup::Server { admin_url, statement: format!("drop schema {name} cascade") }),
+                    cleanup: Some(Cleanup::Server {
+                        admin_url,
+                        statement: format!("drop schema {name} cascade"),
+                    }),
                 }
             }
             Backend::MySql => {
                 let admin_url = env_url("AUTHGATE_TEST_MYSQL_URL");
                 admin_execute(&admin_url, &format!("create database {name}")).await;
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
                 Self {
                     backend,
                     url: format!("{base}/{name}"),
-                    cleanup: Some(Cleanup::Server { admin_url, statement: format!("drop database {name}") }),
+                    cleanup: Some(Cleanup::Server {
+                        admin_url,
+                        statement: format!("drop database {name}"),
+                    }),
                 }
             }
         }
     }
 
     pub async fn connect(&self) -> authgate::Database {
-        authgate::Database::connect(&self.url).await.expect("test database reachable")
+        authgate::Database::connect(&self.url)
+            .await
+            .expect("test database reachable")
     }
 }
 
 /// Runs one administrative statement on a short-lived connection.
 pub async fn admin_execute(url: &str, statement: &str) {
-    let db = authgate::Database::connect(url).await.unwrap_or_else(|e| panic!("cannot reach {url}: {e}"));
+    let db = authgate::Database::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach {url}: {e}"));
     execute(&db, statement).await;
     db.close().await;
 }
@@ -110,11 +130,23 @@ pub async fn admin_execute(url: &str, statement: &str) {
 pub async fn execute(db: &authgate::Database, statement: &str) -> u64 {
     let statement = sqlx::AssertSqlSafe(statement.to_owned());
     match db {
-        authgate::Database::Sqlite(pool) => sqlx::query(statement).execute(pool).await.unwrap().rows_affected(),
+        authgate::Database::Sqlite(pool) => sqlx::query(statement)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected(),
         #[cfg(feature = "postgres")]
-        authgate::Database::Postgres(pool) => sqlx::query(statement).execute(pool).await.unwrap().rows_affected(),
+        authgate::Database::Postgres(pool) => sqlx::query(statement)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected(),
         #[cfg(feature = "mysql")]
-        authgate::Database::MySql(pool) => sqlx::query(statement).execute(pool).await.unwrap().rows_affected(),
+        authgate::Database::MySql(pool) => sqlx::query(statement)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected(),
         _ => unreachable!(),
     }
 }
@@ -126,12 +158,24 @@ pub async fn scalar(db: &authgate::Database, statement: &str) -> Option<String> 
     let statement = sqlx::AssertSqlSafe(statement.to_owned());
     macro_rules! first {
         ($pool:expr) => {{
-            let row = sqlx::query(statement).fetch_optional($pool).await.unwrap()?;
+            let row = sqlx::query(statement)
+                .fetch_optional($pool)
+                .await
+                .unwrap()?;
             let value: Option<String> = row
                 .try_get::<Option<String>, _>(0)
-                .or_else(|_| row.try_get::<Option<i64>, _>(0).map(|v| v.map(|v| v.to_string())))
-                .or_else(|_| row.try_get::<Option<i32>, _>(0).map(|v| v.map(|v| v.to_string())))
-                .or_else(|_| row.try_get::<Option<bool>, _>(0).map(|v| v.map(|v| v.to_string())))
+                .or_else(|_| {
+                    row.try_get::<Option<i64>, _>(0)
+                        .map(|v| v.map(|v| v.to_string()))
+                })
+                .or_else(|_| {
+                    row.try_get::<Option<i32>, _>(0)
+                        .map(|v| v.map(|v| v.to_string()))
+                })
+                .or_else(|_| {
+                    row.try_get::<Option<bool>, _>(0)
+                        .map(|v| v.map(|v| v.to_string()))
+                })
                 .unwrap();
             value
         }};
@@ -148,7 +192,10 @@ pub async fn scalar(db: &authgate::Database, statement: &str) -> Option<String> 
 
 /// Percent-encodes a signed value (`token.base64sig`) as a cookie carries it.
 pub fn encode_signed(signed: &str) -> String {
-    signed.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    signed
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
 }
 
 /// Identifier quoting for the backend, for statements tests write by hand.
@@ -167,22 +214,33 @@ impl Drop for TestDatabase {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Some(Cleanup::Server { admin_url, statement }) => {
+            Some(Cleanup::Server {
+                admin_url,
+                statement,
+            }) => {
                 // Drop runs inside the test's runtime; clean up from a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-                        if let Ok(db) = authgate::Database::connect(&admin_url).await {
-                            let statement = sqlx::AssertSqlSafe(statement);
-                            let _ = match &db {
-                                #[cfg(feature = "postgres")]
-                                authgate::Database::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
-                                #[cfg(feature = "mysql")]
-                                authgate::Database::MySql(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
-                                _ => Ok(()),
-                            };
-                            db.close().await;
-                        }
-                    })
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap()
+                        .block_on(async {
+                            if let Ok(db) = authgate::Database::connect(&admin_url).await {
+                                let statement = sqlx::AssertSqlSafe(statement);
+                                let _ = match &db {
+                                    #[cfg(feature = "postgres")]
+                                    authgate::Database::Postgres(pool) => {
+                                        sqlx::query(statement).execute(pool).await.map(|_| ())
+                                    }
+                                    #[cfg(feature = "mysql")]
+                                    authgate::Database::MySql(pool) => {
+                                        sqlx::query(statement).execute(pool).await.map(|_| ())
+                                    }
+                                    _ => Ok(()),
+                                };
+                                db.close().await;
+                            }
+                        })
                 })
                 .join();
             }
@@ -214,10 +272,15 @@ pub struct TestApp {
 pub fn app_router(auth: &Auth) -> Router {
     Router::new()
         .route("/me", get(|user: CurrentUser| async move { Json(user) }))
-        .route("/maybe-me", get(|user: Option<CurrentUser>| async move { Json(user.map(|u| u.into_inner())) }))
+        .route(
+            "/maybe-me",
+            get(|user: Option<CurrentUser>| async move { Json(user.map(|u| u.into_inner())) }),
+        )
         .route(
             "/session",
-            get(|current: CurrentSession| async move { Json(serde_json::json!({ "session": current.session, "user": current.user })) }),
+            get(|current: CurrentSession| async move {
+                Json(serde_json::json!({ "session": current.session, "user": current.user }))
+            }),
         )
         .nest("/api/auth", auth.router())
         .layer(SessionLayer::new(auth.clone()))
@@ -228,7 +291,12 @@ pub async fn serve(router: Router) -> (SocketAddr, tokio::task::JoinHandle<()>) 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     (addr, server)
 }
@@ -238,17 +306,31 @@ impl TestApp {
         Self::with(backend, |b| b).await
     }
 
-    pub async fn with(backend: Backend, configure: impl FnOnce(AuthBuilder) -> AuthBuilder) -> Self {
+    pub async fn with(
+        backend: Backend,
+        configure: impl FnOnce(AuthBuilder) -> AuthBuilder,
+    ) -> Self {
         let db = TestDatabase::new(backend).await;
         Self::on(db, configure).await
     }
 
     /// An app on an existing test database.
     pub async fn on(db: TestDatabase, configure: impl FnOnce(AuthBuilder) -> AuthBuilder) -> Self {
-        let auth = configure(builder()).validate().expect("valid test configuration").connect(&db.url).await.expect("test database reachable");
+        let auth = configure(builder())
+            .validate()
+            .expect("valid test configuration")
+            .connect(&db.url)
+            .await
+            .expect("test database reachable");
         auth.migrate().await.expect("migration");
         let (addr, server) = serve(app_router(&auth)).await;
-        Self { auth, db, addr, client: Client::new(addr), server }
+        Self {
+            auth,
+            db,
+            addr,
+            client: Client::new(addr),
+            server,
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -26,7 +26,9 @@ impl TcpProxy {
             let (up, connections) = (up.clone(), connections.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok((mut client, _)) = listener.accept().await else { return };
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
                     if !up.load(Ordering::SeqCst) {
                         drop(client); // refused: the "database" is down
                         continue;
@@ -40,7 +42,12 @@ impl TcpProxy {
                 }
             })
         };
-        Self { addr, up, connections, accept }
+        Self {
+            addr,
+            up,
+            connections,
+            accept,
+        }
     }
 
     /// Cuts every open connection and refuses new ones.
@@ -76,7 +83,17 @@ impl Drop for TcpProxy {
 pub fn server_addr(url: &str) -> SocketAddr {
     let parsed = url::Url::parse(url).unwrap();
     let host = parsed.host_str().unwrap();
-    let host = if host == "localhost" { "127.0.0.1" } else { host };
-    let port = parsed.port().unwrap_or(if parsed.scheme().starts_with("postgres") { 5432 } else { 3306 });
+    let host = if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    let port = parsed
+        .port()
+        .unwrap_or(if parsed.scheme().starts_with("postgres") {
+            5432
+        } else {
+            3306
+        });
     format!("{host}:{port}").parse().unwrap()
 }

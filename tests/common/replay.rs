@@ -29,11 +29,18 @@ pub struct Exchange {
 
 impl Exchange {
     pub fn response_header(&self, name: &str) -> Option<&str> {
-        self.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn set_cookies(&self) -> Vec<&str> {
-        self.response_headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
+        self.response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -43,7 +50,9 @@ pub fn parse(path: &Path) -> Vec<Exchange> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut exchanges = Vec::new();
-    for block in text.split("==============================================================================") {
+    for block in
+        text.split("==============================================================================")
+    {
         let mut title = None;
         let mut request_line = None;
         let mut request_headers = Vec::new();
@@ -75,18 +84,33 @@ pub fn parse(path: &Path) -> Vec<Exchange> {
                 }
             } else if let Some(rest) = line.strip_prefix("< ") {
                 if status.is_none() {
-                    status = rest.split_whitespace().nth(1).and_then(|s| s.parse::<u16>().ok());
+                    status = rest
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|s| s.parse::<u16>().ok());
                 } else if let Some((k, v)) = rest.split_once(": ") {
                     response_headers.push((k.to_owned(), v.to_owned()));
                 }
             }
         }
-        let (Some(title), Some(request_line), Some(status)) = (title, request_line, status) else { continue };
+        let (Some(title), Some(request_line), Some(status)) = (title, request_line, status) else {
+            continue;
+        };
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap().parse().unwrap();
         let path = parts.next().unwrap().to_owned();
         let response_body = response_body.join("\n").trim_end().to_owned();
-        exchanges.push(Exchange { file: file.clone(), title, method, path, request_headers, request_body, status, response_headers, response_body });
+        exchanges.push(Exchange {
+            file: file.clone(),
+            title,
+            method,
+            path,
+            request_headers,
+            request_body,
+            status,
+            response_headers,
+            response_body,
+        });
     }
     exchanges
 }
@@ -109,7 +133,9 @@ impl Bijection {
             }
             (Some(o), _) if o == ours => Ok(()),
             (Some(o), _) => Err(format!("recorded {theirs} was {o} before, now {ours}")),
-            (None, Some(t)) => Err(format!("our {ours} stood for recorded {t} before, now for {theirs}")),
+            (None, Some(t)) => Err(format!(
+                "our {ours} stood for recorded {t} before, now for {theirs}"
+            )),
         }
     }
 
@@ -132,7 +158,9 @@ fn is_iso_date(s: &str) -> bool {
         && b[16] == b':'
         && b[19] == b'.'
         && b[23] == b'Z'
-        && b.iter().enumerate().all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || c.is_ascii_digit())
 }
 
 /// The body with every quoted id replaced by `"<id>"` and every ISO date by `"<date>"`, and
@@ -189,7 +217,15 @@ pub struct Replay<'a> {
 
 impl<'a> Replay<'a> {
     pub fn new(client: Client, auth: &'a authgate::Auth) -> Self {
-        Self { client, auth, ids: Bijection::default(), off_record: &[], deviations: &[], failures: Vec::new(), replayed: 0 }
+        Self {
+            client,
+            auth,
+            ids: Bijection::default(),
+            off_record: &[],
+            deviations: &[],
+            failures: Vec::new(),
+            replayed: 0,
+        }
     }
 
     /// Maps recorded token `theirs` to our token `ours`, with their signatures.
@@ -208,7 +244,10 @@ impl<'a> Replay<'a> {
             let our_signed = self.auth.sign_session_token(ours);
             let their_sig = their_signed.rsplit_once('.').unwrap().1.to_owned();
             let our_sig = our_signed.rsplit_once('.').unwrap().1.to_owned();
-            out = out.replace(&encode_signed(&their_sig), &encode_signed(&our_sig)).replace(&their_sig, &our_sig).replace(theirs.as_str(), ours);
+            out = out
+                .replace(&encode_signed(&their_sig), &encode_signed(&our_sig))
+                .replace(&their_sig, &our_sig)
+                .replace(theirs.as_str(), ours);
         }
         out
     }
@@ -228,7 +267,13 @@ impl<'a> Replay<'a> {
                     .json(&serde_json::json!({ "email": off.email, "password": off.password }))
                     .send()
                     .await;
-                assert_eq!(response.status, 200, "off-record sign-in for {}: {}", off.email, response.text());
+                assert_eq!(
+                    response.status,
+                    200,
+                    "off-record sign-in for {}: {}",
+                    off.email,
+                    response.text()
+                );
                 let ours = response.json()["token"].as_str().unwrap().to_owned();
                 self.map_token(off.token, &ours).unwrap();
             }
@@ -241,7 +286,9 @@ impl<'a> Replay<'a> {
         let request_text = format!("{:?} {:?}", exchange.request_headers, exchange.request_body);
         self.create_off_record(&request_text).await;
 
-        let mut request = self.client.request(exchange.method.clone(), &self.substitute(&exchange.path));
+        let mut request = self
+            .client
+            .request(exchange.method.clone(), &self.substitute(&exchange.path));
         for (name, value) in &exchange.request_headers {
             if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length") {
                 continue;
@@ -254,47 +301,72 @@ impl<'a> Replay<'a> {
         let response = request.send().await;
         self.replayed += 1;
         if let Err(problem) = self.compare(exchange, &response) {
-            self.failures.push(format!("{context}: {problem}\n    ours: {} {}\n    theirs: {} {}", response.status, response.text(), exchange.status, exchange.response_body));
+            self.failures.push(format!(
+                "{context}: {problem}\n    ours: {} {}\n    theirs: {} {}",
+                response.status,
+                response.text(),
+                exchange.status,
+                exchange.response_body
+            ));
         }
     }
 
     fn compare(&mut self, exchange: &Exchange, response: &TestResponse) -> Result<(), String> {
         if let Some(deviation) = self.deviations.iter().find(|d| d.title == exchange.title) {
             if response.status.as_u16() != deviation.status || response.text() != deviation.body {
-                return Err(format!("expected our documented answer {} {}", deviation.status, deviation.body));
+                return Err(format!(
+                    "expected our documented answer {} {}",
+                    deviation.status, deviation.body
+                ));
             }
             return Ok(());
         }
         if response.status.as_u16() != exchange.status {
-            return Err(format!("status {} instead of {}", response.status, exchange.status));
+            return Err(format!(
+                "status {} instead of {}",
+                response.status, exchange.status
+            ));
         }
 
         // Tokens first, so that the cookies and the rest of the body can be compared.
         let ours_body = response.text();
-        if let (Ok(theirs), Ok(ours)) = (serde_json::from_str::<serde_json::Value>(&exchange.response_body), serde_json::from_str::<serde_json::Value>(&ours_body)) {
-            if let (Some(t), Some(o)) = (theirs["token"].as_str(), ours["token"].as_str()) {
-                self.map_token(t, o)?;
-            }
+        if let (Ok(theirs), Ok(ours)) = (
+            serde_json::from_str::<serde_json::Value>(&exchange.response_body),
+            serde_json::from_str::<serde_json::Value>(&ours_body),
+        ) && let (Some(t), Some(o)) = (theirs["token"].as_str(), ours["token"].as_str())
+        {
+            self.map_token(t, o)?;
         }
         let (their_skeleton, their_ids) = skeleton(&exchange.response_body);
         let (our_skeleton, our_ids) = skeleton(&ours_body);
         if their_skeleton != our_skeleton {
-            return Err(format!("body differs:\n      ours   {our_skeleton}\n      theirs {their_skeleton}"));
+            return Err(format!(
+                "body differs:\n      ours   {our_skeleton}\n      theirs {their_skeleton}"
+            ));
         }
         for (theirs, ours) in their_ids.iter().zip(&our_ids) {
             self.ids.pair(theirs, ours)?;
         }
 
-        let their_cookies: Vec<String> = exchange.set_cookies().iter().map(|c| self.substitute(c)).collect();
+        let their_cookies: Vec<String> = exchange
+            .set_cookies()
+            .iter()
+            .map(|c| self.substitute(c))
+            .collect();
         let our_cookies = response.set_cookies();
         if their_cookies != our_cookies {
-            return Err(format!("Set-Cookie differs:\n      ours   {our_cookies:?}\n      theirs {their_cookies:?}"));
+            return Err(format!(
+                "Set-Cookie differs:\n      ours   {our_cookies:?}\n      theirs {their_cookies:?}"
+            ));
         }
         for name in ["location", "content-type", "cache-control", "pragma"] {
             if let Some(theirs) = exchange.response_header(name) {
                 let theirs = self.substitute(theirs);
                 if response.header(name) != Some(theirs.as_str()) {
-                    return Err(format!("{name} is {:?} instead of {theirs:?}", response.header(name)));
+                    return Err(format!(
+                        "{name} is {:?} instead of {theirs:?}",
+                        response.header(name)
+                    ));
                 }
             } else if name == "location" && response.header(name).is_some() {
                 return Err("unexpected Location".to_owned());

@@ -11,25 +11,57 @@ fn no_env(_: &str) -> Option<String> {
 
 #[test]
 fn missing_secret_names_both_variables() {
-    let err = Auth::builder().env_source(no_env).base_url("http://localhost:3000").validate().unwrap_err();
+    let err = Auth::builder()
+        .env_source(no_env)
+        .base_url("http://localhost:3000")
+        .validate()
+        .unwrap_err();
     assert!(matches!(err, ConfigError::MissingSecret));
     let message = err.to_string();
-    assert!(message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"), "{message}");
+    assert!(
+        message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"),
+        "{message}"
+    );
 }
 
 #[test]
 fn weak_secrets_name_the_rule_they_break() {
-    let cases: [(&str, fn(&WeakSecret) -> bool, &str); 5] = [
-        ("short", |r| matches!(r, WeakSecret::TooShort { bytes: 5 }), "at least 32 bytes"),
-        ("better-auth-secret-12345678901234567890", |r| matches!(r, WeakSecret::Placeholder), "placeholder"),
-        ("changeme", |r| matches!(r, WeakSecret::Placeholder), "placeholder"),
-        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", |r| matches!(r, WeakSecret::LowEntropy { bits: 0 }), "120 bits"),
+    type Case = (&'static str, fn(&WeakSecret) -> bool, &'static str);
+    let cases: [Case; 5] = [
+        (
+            "short",
+            |r| matches!(r, WeakSecret::TooShort { bytes: 5 }),
+            "at least 32 bytes",
+        ),
+        (
+            "better-auth-secret-12345678901234567890",
+            |r| matches!(r, WeakSecret::Placeholder),
+            "placeholder",
+        ),
+        (
+            "changeme",
+            |r| matches!(r, WeakSecret::Placeholder),
+            "placeholder",
+        ),
+        (
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            |r| matches!(r, WeakSecret::LowEntropy { bits: 0 }),
+            "120 bits",
+        ),
         ("   ", |r| matches!(r, WeakSecret::Empty), "empty"),
     ];
     for (secret, rule_matches, wording) in cases {
-        let err = Auth::builder().env_source(no_env).secret(secret).base_url("http://localhost:3000").validate().unwrap_err();
+        let err = Auth::builder()
+            .env_source(no_env)
+            .secret(secret)
+            .base_url("http://localhost:3000")
+            .validate()
+            .unwrap_err();
         match &err {
-            ConfigError::WeakSecret { from: SecretSource::Code, rule } => assert!(rule_matches(rule), "{secret:?}: {rule:?}"),
+            ConfigError::WeakSecret {
+                from: SecretSource::Code,
+                rule,
+            } => assert!(rule_matches(rule), "{secret:?}: {rule:?}"),
             other => panic!("{secret:?}: {other}"),
         }
         assert!(err.to_string().contains(wording), "{err}");
@@ -41,9 +73,26 @@ fn secrets_from_the_environment_are_checked_and_named() {
     fn short_env(name: &str) -> Option<String> {
         (name == "BETTER_AUTH_SECRET").then(|| "short".to_owned())
     }
-    let err = Auth::builder().env_source(short_env).base_url("http://localhost:3000").validate().unwrap_err();
-    assert!(matches!(err, ConfigError::WeakSecret { from: SecretSource::BetterAuthSecret, .. }), "{err}");
-    assert!(err.to_string().starts_with("BETTER_AUTH_SECRET is not an acceptable secret"), "{err}");
+    let err = Auth::builder()
+        .env_source(short_env)
+        .base_url("http://localhost:3000")
+        .validate()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::WeakSecret {
+                from: SecretSource::BetterAuthSecret,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("BETTER_AUTH_SECRET is not an acceptable secret"),
+        "{err}"
+    );
 
     fn auth_secret_env(name: &str) -> Option<String> {
         match name {
@@ -52,7 +101,10 @@ fn secrets_from_the_environment_are_checked_and_named() {
             _ => None,
         }
     }
-    let config = Auth::builder().env_source(auth_secret_env).validate().unwrap();
+    let config = Auth::builder()
+        .env_source(auth_secret_env)
+        .validate()
+        .unwrap();
     assert_eq!(config.base_origin(), "http://localhost:4000");
 }
 
@@ -67,27 +119,52 @@ async fn a_bad_configuration_never_reaches_the_database() {
         .connect("postgres://nobody@127.0.0.1:1/none")
         .await
         .unwrap_err();
-    assert!(matches!(err, authgate::Error::Config(ConfigError::WeakSecret { .. })), "{err}");
+    assert!(
+        matches!(err, authgate::Error::Config(ConfigError::WeakSecret { .. })),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn unsupported_database_urls_say_what_to_use() {
-    let err = authgate::Database::connect("oracle://db").await.unwrap_err();
-    assert!(err.to_string().contains("use sqlite:, postgres: or mysql:"), "{err}");
+    let err = authgate::Database::connect("oracle://db")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("use sqlite:, postgres: or mysql:"),
+        "{err}"
+    );
     #[cfg(not(feature = "mysql"))]
     {
-        let err = authgate::Database::connect("mysql://root@127.0.0.1/test").await.unwrap_err();
+        let err = authgate::Database::connect("mysql://root@127.0.0.1/test")
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("`mysql` feature"), "{err}");
     }
 }
 
 #[tokio::test]
 async fn an_extractor_without_the_layer_says_to_add_it() {
-    let app: Router = Router::new().route("/me", get(|user: authgate::CurrentUser| async move { user.email.clone() }));
-    let response = app.oneshot(http::Request::get("/me").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let app: Router = Router::new().route(
+        "/me",
+        get(|user: authgate::CurrentUser| async move { user.email.clone() }),
+    );
+    let response = app
+        .oneshot(
+            http::Request::get("/me")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(response.status(), 500);
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["code"], "SESSION_LAYER_MISSING");
-    assert!(body["message"].as_str().unwrap().contains("SessionLayer"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("SessionLayer"),
+        "{body}"
+    );
 }

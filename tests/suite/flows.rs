@@ -31,22 +31,48 @@ async fn sign_up_then_me_then_sign_out(backend: Backend) {
     assert_eq!(me.json()["email"], "ada@example.com");
     assert_eq!(me.json()["name"], "Ada");
 
-    let session = app.client.get("/api/auth/get-session").send_with(&mut jar).await;
+    let session = app
+        .client
+        .get("/api/auth/get-session")
+        .send_with(&mut jar)
+        .await;
     assert_eq!(session.json()["session"]["token"], token.as_str());
     assert_eq!(session.json()["user"]["email"], "ada@example.com");
 
-    let out = app.client.post("/api/auth/sign-out").from_frontend().send_with(&mut jar).await;
+    let out = app
+        .client
+        .post("/api/auth/sign-out")
+        .with_frontend_origin()
+        .send_with(&mut jar)
+        .await;
     assert_eq!(out.status, 200);
     assert_eq!(out.json(), json!({ "success": true }));
-    assert!(jar.get("better-auth.session_token").is_none(), "sign-out expires the cookie");
+    assert!(
+        jar.get("better-auth.session_token").is_none(),
+        "sign-out expires the cookie"
+    );
 
     // Even a client that kept the old cookie is signed out: the row is gone.
-    let stale = format!("better-auth.session_token={}", encode_signed(&app.auth.sign_session_token(&token)));
+    let stale = format!(
+        "better-auth.session_token={}",
+        encode_signed(&app.auth.sign_session_token(&token))
+    );
     let me = app.client.get("/me").header("cookie", &stale).send().await;
     assert_eq!(me.status, 401);
-    assert_eq!(me.json(), json!({ "message": "Unauthorized", "code": "UNAUTHORIZED" }));
+    assert_eq!(
+        me.json(),
+        json!({ "message": "Unauthorized", "code": "UNAUTHORIZED" })
+    );
     let db = app.db.connect().await;
-    let sessions = scalar(&db, &format!("select count(*) from {} where {} = '{token}'", q(backend, "session"), q(backend, "token"))).await;
+    let sessions = scalar(
+        &db,
+        &format!(
+            "select count(*) from {} where {} = '{token}'",
+            q(backend, "session"),
+            q(backend, "token")
+        ),
+    )
+    .await;
     assert_eq!(sessions.as_deref(), Some("0"));
 }
 
@@ -102,13 +128,22 @@ async fn email_is_lower_cased_and_unique_ignoring_case(backend: Backend) {
 async fn two_pools_racing_for_one_email_make_one_user(backend: Backend) {
     let first = TestApp::new(backend).await;
     // A second, independent app (its own pool) on the same database.
-    let second_auth = crate::common::builder().validate().unwrap().connect(&first.db.url).await.unwrap();
+    let second_auth = crate::common::builder()
+        .validate()
+        .unwrap()
+        .connect(&first.db.url)
+        .await
+        .unwrap();
     let (addr, _server) = crate::common::serve(crate::common::app_router(&second_auth)).await;
     let second = crate::common::Client::new(addr);
 
     let body = json!({ "name": "Race", "email": "race@example.com", "password": "password123" });
     let (a, b) = tokio::join!(
-        first.client.post("/api/auth/sign-up/email").json(&body).send(),
+        first
+            .client
+            .post("/api/auth/sign-up/email")
+            .json(&body)
+            .send(),
         second.post("/api/auth/sign-up/email").json(&body).send(),
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
@@ -118,10 +153,26 @@ async fn two_pools_racing_for_one_email_make_one_user(backend: Backend) {
     assert_eq!(loser.error_code(), "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
 
     let db = first.db.connect().await;
-    let users = scalar(&db, &format!("select count(*) from {} where {} = 'race@example.com'", q(backend, "user"), q(backend, "email"))).await;
+    let users = scalar(
+        &db,
+        &format!(
+            "select count(*) from {} where {} = 'race@example.com'",
+            q(backend, "user"),
+            q(backend, "email")
+        ),
+    )
+    .await;
     assert_eq!(users.as_deref(), Some("1"));
-    let accounts = scalar(&db, &format!("select count(*) from {}", q(backend, "account"))).await;
-    assert_eq!(accounts.as_deref(), Some("1"), "the losing sign-up left nothing behind");
+    let accounts = scalar(
+        &db,
+        &format!("select count(*) from {}", q(backend, "account")),
+    )
+    .await;
+    assert_eq!(
+        accounts.as_deref(),
+        Some("1"),
+        "the losing sign-up left nothing behind"
+    );
 }
 
 async fn remember_me_false_sets_a_browser_session_cookie(backend: Backend) {
@@ -136,13 +187,33 @@ async fn remember_me_false_sets_a_browser_session_cookie(backend: Backend) {
         .await;
     let cookies = response.set_cookies();
     assert_eq!(cookies.len(), 2, "{cookies:?}");
-    assert!(cookies[0].starts_with("better-auth.session_token=") && !cookies[0].contains("Max-Age"), "{}", cookies[0]);
+    assert!(
+        cookies[0].starts_with("better-auth.session_token=") && !cookies[0].contains("Max-Age"),
+        "{}",
+        cookies[0]
+    );
     let signed_true = encode_signed(&app.auth.sign_session_token("true"));
-    assert_eq!(cookies[1], format!("better-auth.dont_remember={signed_true}; Path=/; HttpOnly; SameSite=Lax"));
+    assert_eq!(
+        cookies[1],
+        format!("better-auth.dont_remember={signed_true}; Path=/; HttpOnly; SameSite=Lax")
+    );
     // The database keeps such a session for one day.
-    let session = app.client.get("/api/auth/get-session").send_with(&mut jar).await.json();
-    let created = time::OffsetDateTime::parse(session["session"]["createdAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
-    let expires = time::OffsetDateTime::parse(session["session"]["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let session = app
+        .client
+        .get("/api/auth/get-session")
+        .send_with(&mut jar)
+        .await
+        .json();
+    let created = time::OffsetDateTime::parse(
+        session["session"]["createdAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expires = time::OffsetDateTime::parse(
+        session["session"]["expiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     assert_eq!(expires - created, time::Duration::days(1));
 }
 

@@ -8,7 +8,10 @@ use serde_json::json;
 
 use crate::backend_tests;
 use crate::common::outage::{TcpProxy, server_addr};
-use crate::common::{Backend, Client, Jar, TestApp, TestDatabase, TestResponse, app_router, builder, q, scalar, serve};
+use crate::common::{
+    Backend, Client, Jar, TestApp, TestDatabase, TestResponse, app_router, builder, q, scalar,
+    serve,
+};
 
 backend_tests!(database_outage_is_503_and_loses_nothing);
 
@@ -18,7 +21,11 @@ const HANG: Duration = Duration::from_secs(60);
 fn assert_unavailable(response: &TestResponse, what: &str) {
     assert_eq!(response.status, 503, "{what}: {}", response.text());
     assert_eq!(response.error_code(), "DATABASE_UNAVAILABLE", "{what}");
-    assert!(response.set_cookies().is_empty(), "{what}: an outage never clears cookies: {:?}", response.set_cookies());
+    assert!(
+        response.set_cookies().is_empty(),
+        "{what}: an outage never clears cookies: {:?}",
+        response.set_cookies()
+    );
 }
 
 async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
@@ -27,7 +34,9 @@ async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
         Backend::Sqlite => None,
         _ => Some(TcpProxy::start(server_addr(&db.url)).await),
     };
-    let url = proxy.as_ref().map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+    let url = proxy
+        .as_ref()
+        .map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
     let auth = builder().validate().unwrap().connect(&url).await.unwrap();
     auth.migrate().await.unwrap();
     let (addr, _server) = serve(app_router(&auth)).await;
@@ -47,11 +56,26 @@ async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
         None => auth.database().close().await,
     }
 
-    let me = tokio::time::timeout(HANG, client.get("/me").send_with(&mut jar)).await.expect("no hang");
+    let me = tokio::time::timeout(HANG, client.get("/me").send_with(&mut jar))
+        .await
+        .expect("no hang");
     assert_unavailable(&me, "/me");
-    let session = tokio::time::timeout(HANG, client.get("/api/auth/get-session").send_with(&mut jar)).await.unwrap();
+    let session = tokio::time::timeout(
+        HANG,
+        client.get("/api/auth/get-session").send_with(&mut jar),
+    )
+    .await
+    .unwrap();
     assert_unavailable(&session, "get-session");
-    let out = tokio::time::timeout(HANG, client.post("/api/auth/sign-out").from_frontend().send_with(&mut jar)).await.unwrap();
+    let out = tokio::time::timeout(
+        HANG,
+        client
+            .post("/api/auth/sign-out")
+            .with_frontend_origin()
+            .send_with(&mut jar),
+    )
+    .await
+    .unwrap();
     assert_unavailable(&out, "sign-out");
     let sign_in = client
         .post("/api/auth/sign-in/email")
@@ -68,7 +92,12 @@ async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
             client
         }
         None => {
-            let auth = builder().validate().unwrap().connect(&db.url).await.unwrap();
+            let auth = builder()
+                .validate()
+                .unwrap()
+                .connect(&db.url)
+                .await
+                .unwrap();
             let (addr, server) = serve(app_router(&auth)).await;
             std::mem::forget(server);
             Client::new(addr)
@@ -77,7 +106,15 @@ async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
     let me = client.get("/me").send_with(&mut jar).await;
     assert_eq!(me.status, 200, "{}", me.text());
     let check = db.connect().await;
-    let rows = scalar(&check, &format!("select count(*) from {} where {} = '{token}'", q(backend, "session"), q(backend, "token"))).await;
+    let rows = scalar(
+        &check,
+        &format!(
+            "select count(*) from {} where {} = '{token}'",
+            q(backend, "session"),
+            q(backend, "token")
+        ),
+    )
+    .await;
     assert_eq!(rows.as_deref(), Some("1"));
     let _: Option<&TestApp> = None;
 }

@@ -19,7 +19,9 @@ backend_tests!(
 /// A timestamp literal the backend compares as a date.
 fn at(backend: Backend, t: time::OffsetDateTime) -> String {
     let iso = t
-        .format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
         .unwrap();
     match backend {
         Backend::Sqlite => format!("'{iso}'"),
@@ -33,7 +35,13 @@ async fn set_expiry(app: &TestApp, token: &str, expires_at: time::OffsetDateTime
     let db = app.db.connect().await;
     let changed = execute(
         &db,
-        &format!("update {} set {} = {} where {} = '{token}'", q(b, "session"), q(b, "expiresAt"), at(b, expires_at), q(b, "token")),
+        &format!(
+            "update {} set {} = {} where {} = '{token}'",
+            q(b, "session"),
+            q(b, "expiresAt"),
+            at(b, expires_at),
+            q(b, "token")
+        ),
     )
     .await;
     assert_eq!(changed, 1);
@@ -44,17 +52,26 @@ async fn expiry_of(app: &TestApp, token: &str) -> String {
     let found = app
         .client
         .get("/api/auth/get-session?disableRefresh=true")
-        .header("authorization", &format!("Bearer {}", app.auth.sign_session_token(token)))
+        .header(
+            "authorization",
+            &format!("Bearer {}", app.auth.sign_session_token(token)),
+        )
         .send()
         .await
         .json();
-    found["session"]["expiresAt"].as_str().unwrap_or_default().to_owned()
+    found["session"]["expiresAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn extractors_answer_for_signed_in_and_anonymous_requests(backend: Backend) {
     let app = TestApp::new(backend).await;
     let anonymous = app.client.get("/maybe-me").send().await;
-    assert_eq!((anonymous.status.as_u16(), anonymous.json()), (200, serde_json::Value::Null));
+    assert_eq!(
+        (anonymous.status.as_u16(), anonymous.json()),
+        (200, serde_json::Value::Null)
+    );
     let anonymous = app.client.get("/session").send().await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.error_code(), "UNAUTHORIZED");
@@ -72,15 +89,38 @@ async fn expired_session_is_anonymous_and_deleted(backend: Backend) {
     let app = TestApp::new(backend).await;
     let mut jar = app.sign_up("old@example.com", "password123").await;
     let token = jar.session_token();
-    set_expiry(&app, &token, time::OffsetDateTime::now_utc() - time::Duration::seconds(1)).await;
+    set_expiry(
+        &app,
+        &token,
+        time::OffsetDateTime::now_utc() - time::Duration::seconds(1),
+    )
+    .await;
 
     let me = app.client.get("/me").send_with(&mut jar).await;
     assert_eq!(me.status, 401);
-    assert!(me.set_cookies().iter().any(|c| c.starts_with("better-auth.session_token=; Max-Age=0")), "{:?}", me.set_cookies());
+    assert!(
+        me.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("better-auth.session_token=; Max-Age=0")),
+        "{:?}",
+        me.set_cookies()
+    );
     let db = app.db.connect().await;
     let b = backend;
-    let left = scalar(&db, &format!("select count(*) from {} where {} = '{token}'", q(b, "session"), q(b, "token"))).await;
-    assert_eq!(left.as_deref(), Some("0"), "an expired session is deleted when seen, as Better-Auth does");
+    let left = scalar(
+        &db,
+        &format!(
+            "select count(*) from {} where {} = '{token}'",
+            q(b, "session"),
+            q(b, "token")
+        ),
+    )
+    .await;
+    assert_eq!(
+        left.as_deref(),
+        Some("0"),
+        "an expired session is deleted when seen, as Better-Auth does"
+    );
 }
 
 async fn refresh_slides_expiry_and_resends_the_cookie(backend: Backend) {
@@ -107,9 +147,13 @@ async fn refresh_slides_expiry_and_resends_the_cookie(backend: Backend) {
     assert_eq!(cookies, [expected]);
     let after = expiry_of(&app, &token).await;
     assert!(after > before, "{after} > {before}");
-    let after = time::OffsetDateTime::parse(&after, &time::format_description::well_known::Rfc3339).unwrap();
+    let after = time::OffsetDateTime::parse(&after, &time::format_description::well_known::Rfc3339)
+        .unwrap();
     let seven_days = time::OffsetDateTime::now_utc() + time::Duration::days(7);
-    assert!((seven_days - after).abs() < time::Duration::minutes(1), "the cookie's Max-Age matches the database expiry");
+    assert!(
+        (seven_days - after).abs() < time::Duration::minutes(1),
+        "the cookie's Max-Age matches the database expiry"
+    );
 
     // Just extended: the next request does not write again.
     let response = app.client.get("/me").send_with(&mut jar).await;
@@ -127,13 +171,24 @@ async fn dont_remember_sessions_are_never_slid(backend: Backend) {
         .await;
     let token = jar.session_token();
     // expiresAt = createdAt + 1 day is already "due" by the rule; the marker cookie stops it.
-    let response = app.client.get("/api/auth/get-session").send_with(&mut jar).await;
-    assert!(response.set_cookies().is_empty(), "{:?}", response.set_cookies());
+    let response = app
+        .client
+        .get("/api/auth/get-session")
+        .send_with(&mut jar)
+        .await;
+    assert!(
+        response.set_cookies().is_empty(),
+        "{:?}",
+        response.set_cookies()
+    );
     // Without the marker (another client holding the token) Better-Auth's rule slides it.
     let response = app
         .client
         .get("/api/auth/get-session")
-        .header("cookie", &format!("better-auth.session_token={}", jar.session_cookie()))
+        .header(
+            "cookie",
+            &format!("better-auth.session_token={}", jar.session_cookie()),
+        )
         .send()
         .await;
     assert_eq!(response.set_cookies().len(), 1);
@@ -165,10 +220,23 @@ async fn tampered_and_foreign_cookies_are_anonymous(backend: Backend) {
         format!("{cookie}.x"),
         encode_signed(&other_secret.sign_session_token(&token)),
     ] {
-        let response = app.client.get("/me").header("cookie", &format!("better-auth.session_token={value}")).send().await;
+        let response = app
+            .client
+            .get("/me")
+            .header("cookie", &format!("better-auth.session_token={value}"))
+            .send()
+            .await;
         assert_eq!(response.status, 401, "{value}");
-        assert!(response.set_cookies().is_empty(), "a bad signature never reaches the database, so nothing is cleared");
-        let session = app.client.get("/api/auth/get-session").header("cookie", &format!("better-auth.session_token={value}")).send().await;
+        assert!(
+            response.set_cookies().is_empty(),
+            "a bad signature never reaches the database, so nothing is cleared"
+        );
+        let session = app
+            .client
+            .get("/api/auth/get-session")
+            .header("cookie", &format!("better-auth.session_token={value}"))
+            .send()
+            .await;
         assert_eq!(session.text(), "null");
     }
 }
@@ -177,12 +245,25 @@ async fn signed_bearer_tokens_authenticate(backend: Backend) {
     let app = TestApp::new(backend).await;
     let jar = app.sign_up("bearer@example.com", "password123").await;
     let signed = app.auth.sign_session_token(&jar.session_token());
-    for header in [format!("Bearer {signed}"), format!("bearer {}", encode_signed(&signed))] {
-        let me = app.client.get("/me").header("authorization", &header).send().await;
+    for header in [
+        format!("Bearer {signed}"),
+        format!("bearer {}", encode_signed(&signed)),
+    ] {
+        let me = app
+            .client
+            .get("/me")
+            .header("authorization", &header)
+            .send()
+            .await;
         assert_eq!(me.status, 200, "{header}");
     }
     // The raw token alone is refused unless explicitly allowed.
-    let raw = app.client.get("/me").header("authorization", &format!("Bearer {}", jar.session_token())).send().await;
+    let raw = app
+        .client
+        .get("/me")
+        .header("authorization", &format!("Bearer {}", jar.session_token()))
+        .send()
+        .await;
     assert_eq!(raw.status, 401);
 }
 
@@ -192,7 +273,10 @@ async fn rotated_secret_still_verifies_old_cookies(backend: Backend) {
     let old_cookie = jar.session_cookie().to_owned();
     // A new instance whose current secret is new, keeping the old one for verification.
     let rotated = crate::common::builder()
-        .secrets(["Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw", crate::common::TEST_SECRET])
+        .secrets([
+            "Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw",
+            crate::common::TEST_SECRET,
+        ])
         .validate()
         .unwrap()
         .connect(&app.db.url)
@@ -200,7 +284,11 @@ async fn rotated_secret_still_verifies_old_cookies(backend: Backend) {
         .unwrap();
     let (addr, _server) = crate::common::serve(crate::common::app_router(&rotated)).await;
     let client = crate::common::Client::new(addr);
-    let me = client.get("/me").header("cookie", &format!("better-auth.session_token={old_cookie}")).send().await;
+    let me = client
+        .get("/me")
+        .header("cookie", &format!("better-auth.session_token={old_cookie}"))
+        .send()
+        .await;
     assert_eq!(me.status, 200);
     // Without the old secret the cookie is as good as absent.
     let dropped = crate::common::builder()
@@ -211,7 +299,10 @@ async fn rotated_secret_still_verifies_old_cookies(backend: Backend) {
         .await
         .unwrap();
     let (addr, _server2) = crate::common::serve(crate::common::app_router(&dropped)).await;
-    let me = crate::common::Client::new(addr).get("/me").send_with(&mut jar).await;
+    let me = crate::common::Client::new(addr)
+        .get("/me")
+        .send_with(&mut jar)
+        .await;
     assert_eq!(me.status, 401);
 }
 
@@ -220,9 +311,17 @@ async fn session_survives_a_new_auth_instance(backend: Backend) {
     let mut jar = app.sign_up("persist@example.com", "password123").await;
     app.auth.database().close().await;
     // A restart: a brand-new pool and Auth on the same database.
-    let restarted = crate::common::builder().validate().unwrap().connect(&app.db.url).await.unwrap();
+    let restarted = crate::common::builder()
+        .validate()
+        .unwrap()
+        .connect(&app.db.url)
+        .await
+        .unwrap();
     restarted.migrate().await.unwrap();
     let (addr, _server) = crate::common::serve(crate::common::app_router(&restarted)).await;
-    let me = crate::common::Client::new(addr).get("/me").send_with(&mut jar).await;
+    let me = crate::common::Client::new(addr)
+        .get("/me")
+        .send_with(&mut jar)
+        .await;
     assert_eq!(me.status, 200);
 }

@@ -1,0 +1,89 @@
+//! `POST /change-password`: replaces the password after checking the current one, optionally
+//! signing every other device out.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::sign_up::check_password_length;
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session};
+use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::model::User;
+use crate::timestamp;
+
+#[derive(Serialize)]
+struct ChangePasswordResponse<'a> {
+    token: Option<&'a str>,
+    user: &'a User,
+}
+
+/// Checks `password` against the user's credential account: 400 `CREDENTIAL_ACCOUNT_NOT_FOUND`
+/// without one, 400 `INVALID_PASSWORD` when it does not match.
+pub(crate) async fn verify_current_password(
+    auth: &Auth,
+    user_id: &str,
+    password: String,
+) -> Result<(), AuthError> {
+    let stored = auth
+        .database()
+        .credential_password(user_id)
+        .await
+        .map_err(AuthError::from_store)?
+        .flatten()
+        .ok_or_else(AuthError::credential_account_not_found)?;
+    let verified = auth
+        .hasher()
+        .verify(password, Some(stored))
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "password verification failed");
+            AuthError::internal()
+        })?;
+    match verified {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AuthError::invalid_password()),
+        Err(_) => {
+            tracing::error!(user.id = %user_id, "the stored password hash is malformed");
+            Err(AuthError::invalid_password())
+        }
+    }
+}
+
+pub(super) async fn change_password(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    let mut fields = Fields::new(&body, Shape::Object);
+    let new_password = fields.string("newPassword");
+    let current_password = fields.string("currentPassword");
+    let revoke_other_sessions = fields.optional_bool("revokeOtherSessions").unwrap_or(false);
+    fields.finish()?;
+    let current = require_session(&request).await?;
+    let user = &current.user;
+
+    check_password_length(&auth, &new_password)?;
+    verify_current_password(&auth, &user.id, current_password).await?;
+    let hash = auth.hasher().hash(new_password).await.map_err(|err| {
+        tracing::error!(error = %err, "password hashing failed");
+        AuthError::internal()
+    })?;
+
+    // Signing the other devices out means replacing every session, this one included, by a
+    // new one: a stolen token dies with the old password.
+    let remember = !request.lookup.dont_remember();
+    let replacement =
+        revoke_other_sessions.then(|| auth.new_session(&user.id, remember, &request.meta(&auth)));
+    auth.database()
+        .change_password(&user.id, &hash, timestamp::now(), replacement.as_ref())
+        .await
+        .map_err(AuthError::from_store)?;
+
+    let token = replacement.as_ref().map(|session| session.token.as_str());
+    let mut response = json(&ChangePasswordResponse { token, user });
+    if let Some(token) = token {
+        auth.append_session_cookies(response.headers_mut(), token, remember);
+    }
+    Ok(response)
+}

@@ -1,0 +1,137 @@
+//! The signed-in user's own record: `POST /update-user`, `POST /change-email`,
+//! `POST /delete-user`.
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::password::verify_current_password;
+use super::{
+    AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,
+};
+use crate::auth::Auth;
+use crate::error::AuthError;
+use crate::timestamp;
+
+/// Re-sends the session cookie after a change to the user, as Better-Auth does (a browser
+/// session stays a browser session).
+fn resend_session_cookie(auth: &Auth, request: &AuthRequest, token: &str, response: &mut Response) {
+    auth.append_session_cookies(
+        response.headers_mut(),
+        token,
+        !request.lookup.dont_remember(),
+    );
+}
+
+/// `POST /update-user`: the name and the image. The email has its own endpoint; every other
+/// field (`id`, `emailVerified`, dates, unknown keys) is ignored, as in Better-Auth.
+pub(super) async fn update_user(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    let mut fields = Fields::new(&body, Shape::Record);
+    fields.finish_shape()?;
+    let current = require_session(&request).await?;
+    if fields.is_truthy("email") {
+        return Err(AuthError::email_can_not_be_updated());
+    }
+    let name = fields.optional_string("name");
+    let image = fields.optional_nullable_string("image");
+    fields.finish()?;
+    if name.is_none() && image.is_none() {
+        return Err(AuthError::no_fields_to_update());
+    }
+    auth.database()
+        .update_user(
+            &current.user.id,
+            name.as_deref(),
+            image.as_ref().map(|i| i.as_deref()),
+            timestamp::now(),
+        )
+        .await
+        .map_err(AuthError::from_store)?;
+    let mut response = status_true();
+    resend_session_cookie(&auth, &request, &current.session.token, &mut response);
+    Ok(response)
+}
+
+/// `POST /change-email {newEmail}`: without email verification, an unverified address changes
+/// at once (Better-Auth's `updateEmailWithoutVerification`). A taken address answers as a
+/// success and changes nothing, so that the endpoint does not reveal who is registered.
+pub(super) async fn change_email(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    let mut fields = Fields::new(&body, Shape::Object);
+    let new_email = fields.email("newEmail");
+    let _callback_url = fields.optional_string("callbackURL");
+    fields.finish()?;
+    let current = require_session(&request).await?;
+    if !auth.config().change_email {
+        return Err(AuthError::change_email_disabled());
+    }
+    let new_email = new_email.to_ascii_lowercase();
+    if new_email == current.user.email {
+        return Err(AuthError::email_is_the_same());
+    }
+    let database = auth.database();
+    if database
+        .user_by_email(&new_email)
+        .await
+        .map_err(AuthError::from_store)?
+        .is_some()
+    {
+        return Ok(status_true());
+    }
+    if current.user.email_verified {
+        return Err(AuthError::verification_email_not_enabled());
+    }
+    match database
+        .update_email(&current.user.id, &new_email, timestamp::now())
+        .await
+    {
+        Ok(()) => {}
+        // Taken in the meantime: the same answer as above.
+        Err(err) if err.is_unique_violation() => return Ok(status_true()),
+        Err(err) => return Err(AuthError::from_store(err)),
+    }
+    let mut response = status_true();
+    resend_session_cookie(&auth, &request, &current.session.token, &mut response);
+    Ok(response)
+}
+
+/// `POST /delete-user`: deletes the user, its sessions and accounts, with the password or from
+/// a fresh session. Off unless enabled.
+pub(super) async fn delete_user(
+    State(auth): State<Auth>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    if !auth.config().delete_user {
+        return Err(AuthError::not_found());
+    }
+    let body = prepare(&auth, &request, Forms::Refused)?;
+    let mut fields = Fields::new(&body, Shape::Object);
+    let _callback_url = fields.optional_string("callbackURL");
+    let password = fields.optional_string("password");
+    let token = fields.optional_string("token");
+    fields.finish()?;
+    let current = require_session(&request).await?;
+
+    if token.is_some() {
+        // Deletion links need email support; no such token was ever issued.
+        return Err(AuthError::invalid_token());
+    }
+    match password {
+        Some(password) => verify_current_password(&auth, &current.user.id, password).await?,
+        None if !is_fresh(&auth, &current.session) => return Err(AuthError::session_expired()),
+        None => {}
+    }
+    auth.database()
+        .delete_user(&current.user.id)
+        .await
+        .map_err(AuthError::from_store)?;
+    let mut response = json(&serde_json::json!({ "success": true, "message": "User deleted" }));
+    auth.append_cleared_cookies(response.headers_mut());
+    Ok(response)
+}
