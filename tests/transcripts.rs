@@ -26,20 +26,74 @@ const CORE_FILES: &[&str] = &[
     "18-sign-out.txt",
 ];
 
+/// Bearer tokens, session management and the origin checks, replayed after the core files on
+/// the same database (as they were recorded).
+const SESSION_FILES: &[&str] = &[
+    "14-bearer.txt",
+    "15-list-sessions.txt",
+    "16-revoke-other-sessions.txt",
+    "17-change-password.txt",
+    "19-csrf-origin.txt",
+];
+
 /// Where Better-Auth answers a client mistake with an empty body, authgate answers with a
 /// status and a `{"message","code"}` body (COMPATIBILITY.md).
-const DEVIATIONS: &[Deviation] = &[Deviation {
-    title: "sign-up with GET method",
-    status: 405,
-    body: r#"{"message":"Method not allowed","code":"METHOD_NOT_ALLOWED"}"#,
-}];
+const DEVIATIONS: &[Deviation] = &[
+    Deviation::Answer {
+        title: "sign-up with GET method",
+        status: 405,
+        body: r#"{"message":"Method not allowed","code":"METHOD_NOT_ALLOWED"}"#,
+    },
+    // Unsigned bearer tokens are refused (Better-Auth signs them itself, then looks them up).
+    Deviation::Answer {
+        title: "[bearer] get-session with Authorization: Bearer <raw unsigned session token>",
+        status: 200,
+        body: "null",
+    },
+    Deviation::Answer {
+        title: "[bearer] get-session with garbage bearer",
+        status: 200,
+        body: "null",
+    },
+    // Signed bearer tokens are always accepted; Better-Auth needs its bearer plugin for them.
+    Deviation::Contains {
+        title: "[plain server, no bearer plugin] get-session with Authorization: Bearer",
+        status: 200,
+        fragment: r#""email":"bea@example.com""#,
+    },
+    // `X-Forwarded-For: 198.51.100.23, 10.0.0.1` from the trusted proxy 127.0.0.1: the nearest
+    // untrusted hop is the client. Better-Auth refuses multi-hop headers without trusted
+    // proxies and records "".
+    Deviation::Rewrite {
+        title: "list-sessions (alice, cookie session 1)",
+        ours: r#""ipAddress":"10.0.0.1""#,
+        theirs: r#""ipAddress":"""#,
+    },
+];
 
 /// Sessions the recording created without recording the exchange.
-const OFF_RECORD: &[OffRecord] = &[OffRecord {
-    token: "V7nr6ixUsBP4WmicXqgZyOymjJoV67ik",
-    email: "alice@example.com",
-    password: "password123",
-}];
+const OFF_RECORD: &[OffRecord] = &[
+    OffRecord {
+        token: "V7nr6ixUsBP4WmicXqgZyOymjJoV67ik",
+        email: "alice@example.com",
+        password: "password123",
+    },
+    OffRecord {
+        token: "qA4ds7rpEM0RrXvQUNmRvKWbk1HFZbYX",
+        email: "alice@example.com",
+        password: "password123",
+    },
+    OffRecord {
+        token: "cAOmoK2fRYrKTB24easUsXSlCGWBvigW",
+        email: "alice@example.com",
+        password: "password123",
+    },
+    OffRecord {
+        token: "5EuYwhR4KsWlSSuAJxoBzm6jOEudgNV4",
+        email: "alice@example.com",
+        password: "password123",
+    },
+];
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -90,4 +144,39 @@ async fn replay_core_transcripts(backend: Backend) {
     );
 }
 
-backend_tests!(replay_core_transcripts);
+async fn replay_session_transcripts(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let auth = recorded_configuration()
+        .set_auth_token_header(true)
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+
+    let mut replay = Replay::new(Client::new(addr), &auth);
+    replay.off_record = OFF_RECORD;
+    replay.deviations = DEVIATIONS;
+    for file in CORE_FILES {
+        for exchange in parse(&fixture(file)) {
+            replay.exchange(&exchange).await;
+        }
+    }
+    replay.failures.clear();
+    for file in SESSION_FILES {
+        for exchange in parse(&fixture(file)) {
+            replay.exchange(&exchange).await;
+        }
+    }
+    assert!(
+        replay.failures.is_empty(),
+        "{} of {} exchanges differ:\n{}",
+        replay.failures.len(),
+        replay.replayed,
+        replay.failures.join("\n")
+    );
+}
+
+backend_tests!(replay_core_transcripts, replay_session_transcripts);
