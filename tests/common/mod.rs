@@ -351,6 +351,54 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Signs an existing user in and returns the new session's jar.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Jar {
+        let mut jar = Jar::default();
+        let response = self
+            .client
+            .post("/api/auth/sign-in/email")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send_with(&mut jar)
+            .await;
+        assert_eq!(response.status, 200, "sign-in failed: {}", response.text());
+        jar
+    }
+
+    /// A JSON POST from the trusted front-end with the jar's cookies.
+    pub async fn post(&self, path: &str, jar: &mut Jar, body: serde_json::Value) -> TestResponse {
+        self.client
+            .post(path)
+            .with_frontend_origin()
+            .json(&body)
+            .send_with(jar)
+            .await
+    }
+
+    /// A GET with the jar's cookies.
+    pub async fn get(&self, path: &str, jar: &mut Jar) -> TestResponse {
+        self.client.get(path).send_with(jar).await
+    }
+
+    /// A statement on the app's database, with the backend's identifier quoting applied to
+    /// `{table}`-style placeholders left to the caller.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        execute(self.auth.database(), statement).await
+    }
+
+    pub async fn sql_scalar(&self, statement: &str) -> Option<String> {
+        scalar(self.auth.database(), statement).await
+    }
+
+    /// `statement` with `"ident"` quoting turned into the backend's.
+    pub fn quote(&self, statement: &str) -> String {
+        match self.backend() {
+            Backend::MySql => statement.replace('"', "`"),
+            _ => statement.to_owned(),
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
