@@ -170,10 +170,12 @@ impl<'a> Fields<'a> {
             Some(Value::Object(map)) => Some(map),
             other => {
                 let received = type_name(other.as_ref());
-                issues.push(format!(
-                    "[body] Invalid input: expected object, received {received}"
-                ));
-                if shape == Shape::ObjectAndRecord {
+                if shape != Shape::Record {
+                    issues.push(format!(
+                        "[body] Invalid input: expected object, received {received}"
+                    ));
+                }
+                if shape != Shape::Object {
                     issues.push(format!(
                         "[body] Invalid input: expected record, received {received}"
                     ));

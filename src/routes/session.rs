@@ -80,7 +80,12 @@ pub(super) async fn revoke_session(
         .delete_session_of_user(&token, &current.user.id)
         .await
         .map_err(AuthError::from_store)?;
-    Ok(status_true())
+    let mut response = status_true();
+    if token == current.session.token {
+        // Revoking the session in use signs this client out, as in Better-Auth.
+        auth.append_cleared_cookies(response.headers_mut());
+    }
+    Ok(response)
 }
 
 /// Reads an optional empty-object body (`{}` or nothing).
@@ -92,8 +97,8 @@ fn optional_object_body(auth: &Auth, request: &AuthRequest) -> Result<(), AuthEr
     Ok(())
 }
 
-/// `POST /revoke-sessions`: deletes every session of the user, the current one included
-/// (its cookie is left for the next request to clear, as in Better-Auth).
+/// `POST /revoke-sessions`: deletes every session of the user, the current one included, and
+/// expires this client's cookies.
 pub(super) async fn revoke_sessions(
     State(auth): State<Auth>,
     request: AuthRequest,
@@ -104,7 +109,9 @@ pub(super) async fn revoke_sessions(
         .delete_user_sessions(&current.user.id)
         .await
         .map_err(AuthError::from_store)?;
-    Ok(status_true())
+    let mut response = status_true();
+    auth.append_cleared_cookies(response.headers_mut());
+    Ok(response)
 }
 
 /// `POST /revoke-other-sessions`: deletes every session of the user but the current one.

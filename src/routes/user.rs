@@ -12,6 +12,13 @@ use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::timestamp;
 
+/// `{"success": true, "message": "User deleted"}`, in Better-Auth's key order.
+#[derive(serde::Serialize)]
+struct Deleted {
+    success: bool,
+    message: &'static str,
+}
+
 /// Re-sends the session cookie after a change to the user, as Better-Auth does (a browser
 /// session stays a browser session).
 fn resend_session_cookie(auth: &Auth, request: &AuthRequest, token: &str, response: &mut Response) {
@@ -131,7 +138,10 @@ pub(super) async fn delete_user(
         .delete_user(&current.user.id)
         .await
         .map_err(AuthError::from_store)?;
-    let mut response = json(&serde_json::json!({ "success": true, "message": "User deleted" }));
+    let mut response = json(&Deleted {
+        success: true,
+        message: "User deleted",
+    });
     auth.append_cleared_cookies(response.headers_mut());
     Ok(response)
 }

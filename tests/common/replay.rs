@@ -191,11 +191,90 @@ fn skeleton(body: &str) -> (String, Vec<String>) {
     (out, ids)
 }
 
-/// A session Better-Auth created off the record (a quiet sign-in) that a later request uses.
+/// A session Better-Auth created off the record (a quiet sign-up or sign-in the recording
+/// mentions in a note) that later requests use. Created, in list order, when the replay
+/// reaches `file`.
+#[derive(Debug, Clone, Copy)]
 pub struct OffRecord {
+    pub file: &'static str,
     pub token: &'static str,
     pub email: &'static str,
     pub password: &'static str,
+    /// Sign up (a new user) rather than sign in.
+    pub sign_up: bool,
+    pub remember: bool,
+    /// Mark the address verified after the sign-up.
+    pub verified: bool,
+    pub user_agent: &'static str,
+    pub forwarded_for: Option<&'static str>,
+}
+
+impl OffRecord {
+    const DEFAULT: OffRecord = OffRecord {
+        file: "",
+        token: "",
+        email: "",
+        password: "password123",
+        sign_up: false,
+        remember: true,
+        verified: false,
+        user_agent: "curl/7.88.1",
+        forwarded_for: None,
+    };
+
+    pub const fn sign_in(file: &'static str, token: &'static str, email: &'static str) -> Self {
+        OffRecord {
+            file,
+            token,
+            email,
+            ..Self::DEFAULT
+        }
+    }
+
+    pub const fn sign_up(file: &'static str, token: &'static str, email: &'static str) -> Self {
+        OffRecord {
+            file,
+            token,
+            email,
+            sign_up: true,
+            ..Self::DEFAULT
+        }
+    }
+
+    pub const fn not_remembered(self) -> Self {
+        OffRecord {
+            remember: false,
+            ..self
+        }
+    }
+
+    pub const fn verified(self) -> Self {
+        OffRecord {
+            verified: true,
+            ..self
+        }
+    }
+
+    pub const fn user_agent(self, user_agent: &'static str) -> Self {
+        OffRecord { user_agent, ..self }
+    }
+
+    pub const fn forwarded_for(self, ip: &'static str) -> Self {
+        OffRecord {
+            forwarded_for: Some(ip),
+            ..self
+        }
+    }
+}
+
+/// `cora@example.com` -> `Cora`, the names the recordings' set-ups used.
+fn display_name(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or_default();
+    let mut chars = local.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// What we deliberately answer differently (each listed in COMPATIBILITY.md).
@@ -283,26 +362,69 @@ impl<'a> Replay<'a> {
         self.auth.sign_session_token(theirs)
     }
 
-    async fn create_off_record(&mut self, request_text: &str) {
-        for off in self.off_record {
-            if request_text.contains(off.token) && self.ids.ours(off.token).is_none() {
-                let response = self
-                    .client
-                    .post("/api/auth/sign-in/email")
-                    // The recordings' quiet set-up used curl too.
-                    .header("user-agent", "curl/7.88.1")
-                    .json(&serde_json::json!({ "email": off.email, "password": off.password }))
-                    .send()
-                    .await;
-                assert_eq!(
-                    response.status,
-                    200,
-                    "off-record sign-in for {}: {}",
-                    off.email,
-                    response.text()
-                );
-                let ours = response.json()["token"].as_str().unwrap().to_owned();
-                self.map_token(off.token, &ours).unwrap();
+    /// Creates the file's off-record sessions, in order.
+    async fn create_off_record(&mut self, file: &str) {
+        for off in self.off_record.iter().filter(|off| off.file == file) {
+            let path = if off.sign_up {
+                "/api/auth/sign-up/email"
+            } else {
+                "/api/auth/sign-in/email"
+            };
+            let mut request = self
+                .client
+                .post(path)
+                .header("user-agent", off.user_agent)
+                .json(&serde_json::json!({ "name": display_name(off.email), "email": off.email, "password": off.password, "rememberMe": off.remember }));
+            if let Some(ip) = off.forwarded_for {
+                request = request.header("x-forwarded-for", ip);
+            }
+            let response = request.send().await;
+            assert_eq!(
+                response.status,
+                200,
+                "off-record {path} for {}: {}",
+                off.email,
+                response.text()
+            );
+            let ours = response.json()["token"].as_str().unwrap().to_owned();
+            self.map_token(off.token, &ours).unwrap();
+            if off.verified {
+                let table = if self.auth.database().dialect() == authgate::Dialect::MySql {
+                    "`user`"
+                } else {
+                    "\"user\""
+                };
+                let column = if self.auth.database().dialect() == authgate::Dialect::MySql {
+                    "`emailVerified`"
+                } else {
+                    "\"emailVerified\""
+                };
+                let email = if self.auth.database().dialect() == authgate::Dialect::MySql {
+                    "`email`"
+                } else {
+                    "\"email\""
+                };
+                super::execute(
+                    self.auth.database(),
+                    &format!(
+                        "update {table} set {column} = true where {email} = '{}'",
+                        off.email
+                    ),
+                )
+                .await;
+            }
+        }
+    }
+
+    /// Replays every exchange of `file` that `keep` selects, after its off-record set-up.
+    pub async fn file(&mut self, file: &str, keep: impl Fn(&Exchange) -> bool) {
+        self.create_off_record(file).await;
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/transcripts")
+            .join(file);
+        for exchange in parse(&path) {
+            if keep(&exchange) {
+                self.exchange(&exchange).await;
             }
         }
     }
@@ -310,8 +432,6 @@ impl<'a> Replay<'a> {
     /// Replays one exchange and records any difference.
     pub async fn exchange(&mut self, exchange: &Exchange) {
         let context = format!("{} / {}", exchange.file, exchange.title);
-        let request_text = format!("{:?} {:?}", exchange.request_headers, exchange.request_body);
-        self.create_off_record(&request_text).await;
 
         let mut request = self
             .client
