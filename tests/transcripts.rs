@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::replay::{Deviation, Exchange, OffRecord, Replay};
+use common::replay::{Deviation, Exchange, OffRecord, Replay, Wait};
 use common::{Backend, Client, TestDatabase, app_router, serve};
 
 const CORE_FILES: &[&str] = &[
@@ -400,8 +400,124 @@ async fn replay_account_transcripts(backend: Backend) {
     );
 }
 
+/// The `[short]` configuration of the recordings: sessions of 30 s, refreshed after 5 s, fresh
+/// for 10 s.
+fn short_configuration() -> authgate::AuthBuilder {
+    use std::time::Duration;
+    recorded_configuration()
+        .session_expires_in(Duration::from_secs(30))
+        .session_update_age(Duration::from_secs(5))
+        .session_fresh_age(Duration::from_secs(10))
+        .delete_user(true)
+}
+
+const SHORT_OFF_RECORD: &[OffRecord] = &[
+    OffRecord::sign_in(
+        "[short] sign-in tom rememberMe=false (T2)",
+        "kqvHkmUosxYLwl5NQjxDCilJPNlIVTAk",
+        "tom@example.com",
+    ),
+    OffRecord::sign_in(
+        "[short] sign-in tom rememberMe=false (T2)",
+        "Hgn0DvATvtfVX5GetDl6cO9inQYeRx6r",
+        "tom@example.com",
+    ),
+];
+
+const T0: &str = "[short] sign-up tom (T1) -> Max-Age=30";
+
+/// The recording's pauses, relative to T1's sign-up ("t0").
+const SHORT_WAITS: &[Wait] = &[
+    Wait {
+        before: "[short] get-session T1 at t0+6s: refreshed (new expiresAt, Set-Cookie Max-Age=30)",
+        since: T0,
+        seconds: 6,
+    },
+    Wait {
+        before: "[short] list-sessions T1 at t0+12s: not fresh any more (freshness counts from createdAt)",
+        since: T0,
+        seconds: 12,
+    },
+    Wait {
+        before: "[short] get-session T3 (expired)",
+        since: T0,
+        seconds: 33,
+    },
+];
+
+const SHORT_DEVIATIONS: &[Deviation] = &[
+    Deviation::Unordered {
+        title: "[short] list-sessions T1 at t0+6s (fresh: created less than freshAge 10 s ago)",
+    },
+    Deviation::Unordered {
+        title: "[short] list-sessions T5",
+    },
+];
+
+/// The `[short]` exchanges of 46 in real time (about 35 s): refresh after updateAge, freshness,
+/// expiry, `disableRefresh`, and rememberMe=false sessions.
+async fn replay_short_session_lifetimes(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let auth = short_configuration()
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+
+    let mut replay = Replay::new(Client::new(addr), &auth);
+    replay.off_record = SHORT_OFF_RECORD;
+    replay.deviations = SHORT_DEVIATIONS;
+    replay.waits = SHORT_WAITS;
+    replay
+        .file("46-refresh.txt", |e| e.title.starts_with("[short]"))
+        .await;
+    assert_eq!(replay.replayed, 14);
+    assert!(
+        replay.failures.is_empty(),
+        "{} of {} exchanges differ:\n{}",
+        replay.failures.len(),
+        replay.replayed,
+        replay.failures.join("\n")
+    );
+}
+
+const STAN: &[OffRecord] = &[OffRecord::sign_up(
+    "44-delete-user.txt",
+    "lz869aYdviSogRmcZDK2oFayFd6lGrPq",
+    "stan@example.com",
+)];
+
+/// 44's `[short]` exchanges: delete-user from a session older than freshAge needs the password.
+async fn replay_short_delete_user(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let auth = short_configuration()
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+
+    let mut replay = Replay::new(Client::new(addr), &auth);
+    replay.off_record = STAN;
+    // "signed up quietly about 18 s ago": older than freshAge, younger than expiresIn.
+    replay.file("44-delete-user.txt", |_| false).await;
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    replay
+        .file("44-delete-user.txt", |e| e.title.starts_with("[short]"))
+        .await;
+    assert_eq!(replay.replayed, 2);
+    assert!(replay.failures.is_empty(), "{}", replay.failures.join("\n"));
+}
+
 backend_tests!(
     replay_core_transcripts,
     replay_session_transcripts,
-    replay_account_transcripts
+    replay_account_transcripts,
+    replay_short_session_lifetimes,
+    replay_short_delete_user,
 );

@@ -193,10 +193,10 @@ fn skeleton(body: &str) -> (String, Vec<String>) {
 
 /// A session Better-Auth created off the record (a quiet sign-up or sign-in the recording
 /// mentions in a note) that later requests use. Created, in list order, when the replay
-/// reaches `file`.
+/// reaches `at`: the start of the file of that name, or just after the exchange of that title.
 #[derive(Debug, Clone, Copy)]
 pub struct OffRecord {
-    pub file: &'static str,
+    pub at: &'static str,
     pub token: &'static str,
     pub email: &'static str,
     pub password: &'static str,
@@ -211,7 +211,7 @@ pub struct OffRecord {
 
 impl OffRecord {
     const DEFAULT: OffRecord = OffRecord {
-        file: "",
+        at: "",
         token: "",
         email: "",
         password: "password123",
@@ -222,18 +222,18 @@ impl OffRecord {
         forwarded_for: None,
     };
 
-    pub const fn sign_in(file: &'static str, token: &'static str, email: &'static str) -> Self {
+    pub const fn sign_in(at: &'static str, token: &'static str, email: &'static str) -> Self {
         OffRecord {
-            file,
+            at,
             token,
             email,
             ..Self::DEFAULT
         }
     }
 
-    pub const fn sign_up(file: &'static str, token: &'static str, email: &'static str) -> Self {
+    pub const fn sign_up(at: &'static str, token: &'static str, email: &'static str) -> Self {
         OffRecord {
-            file,
+            at,
             token,
             email,
             sign_up: true,
@@ -291,6 +291,9 @@ pub enum Deviation {
         status: u16,
         fragment: &'static str,
     },
+    /// A JSON array whose order is the database's physical row order in the recording (no
+    /// `ORDER BY`): the same elements, matched by token, in any order.
+    Unordered { title: &'static str },
     /// In our body, `ours` stands where the recording has `theirs`; the rest must match.
     Rewrite {
         title: &'static str,
@@ -304,12 +307,23 @@ impl Deviation {
         match self {
             Deviation::Answer { title, .. }
             | Deviation::Contains { title, .. }
+            | Deviation::Unordered { title }
             | Deviation::Rewrite { title, .. } => title,
         }
     }
 }
 
+/// A pause the recording made: before the exchange titled `before`, wait until `seconds`
+/// after the exchange titled `since` was replayed.
+pub struct Wait {
+    pub before: &'static str,
+    pub since: &'static str,
+    pub seconds: u64,
+}
+
 pub struct Replay<'a> {
+    pub waits: &'a [Wait],
+    replayed_at: HashMap<String, std::time::Instant>,
     pub client: Client,
     pub auth: &'a authgate::Auth,
     pub ids: Bijection,
@@ -322,6 +336,8 @@ pub struct Replay<'a> {
 impl<'a> Replay<'a> {
     pub fn new(client: Client, auth: &'a authgate::Auth) -> Self {
         Self {
+            waits: &[],
+            replayed_at: HashMap::new(),
             client,
             auth,
             ids: Bijection::default(),
@@ -362,9 +378,15 @@ impl<'a> Replay<'a> {
         self.auth.sign_session_token(theirs)
     }
 
-    /// Creates the file's off-record sessions, in order.
-    async fn create_off_record(&mut self, file: &str) {
-        for off in self.off_record.iter().filter(|off| off.file == file) {
+    /// Creates the off-record sessions due at `at` (a file or an exchange title), in order.
+    async fn create_off_record(&mut self, at: &str) {
+        let due: Vec<OffRecord> = self
+            .off_record
+            .iter()
+            .filter(|off| off.at == at && self.ids.ours(off.token).is_none())
+            .copied()
+            .collect();
+        for off in due {
             let path = if off.sign_up {
                 "/api/auth/sign-up/email"
             } else {
@@ -424,7 +446,17 @@ impl<'a> Replay<'a> {
             .join(file);
         for exchange in parse(&path) {
             if keep(&exchange) {
+                if let Some(wait) = self.waits.iter().find(|w| w.before == exchange.title) {
+                    let since = self.replayed_at[wait.since];
+                    tokio::time::sleep_until(
+                        (since + std::time::Duration::from_secs(wait.seconds)).into(),
+                    )
+                    .await;
+                }
                 self.exchange(&exchange).await;
+                self.replayed_at
+                    .insert(exchange.title.clone(), std::time::Instant::now());
+                self.create_off_record(&exchange.title).await;
             }
         }
     }
@@ -458,6 +490,54 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// Our JSON array of sessions put in the recording's order, matching elements by token.
+    fn reorder_like_recording(&self, theirs: &str, ours: &str) -> Result<String, String> {
+        let theirs: Vec<serde_json::Value> =
+            serde_json::from_str(theirs).map_err(|e| e.to_string())?;
+        let mut ours: Vec<serde_json::Value> =
+            serde_json::from_str(ours).map_err(|e| format!("{e}: {ours}"))?;
+        let mut ordered = Vec::new();
+        for element in &theirs {
+            let token = element["token"]
+                .as_str()
+                .ok_or("an element without a token")?;
+            let our_token = self
+                .ids
+                .ours(token)
+                .ok_or_else(|| format!("unmapped token {token}"))?;
+            let position = ours
+                .iter()
+                .position(|o| o["token"] == our_token)
+                .ok_or_else(|| format!("our list lacks {our_token}"))?;
+            ordered.push(ours.remove(position));
+        }
+        ordered.extend(ours);
+        // Re-serialise in Better-Auth's key order (serde_json's map would sort the keys).
+        let keys = [
+            "expiresAt",
+            "token",
+            "createdAt",
+            "updatedAt",
+            "ipAddress",
+            "userAgent",
+            "userId",
+            "id",
+        ];
+        let elements: Vec<String> = ordered
+            .iter()
+            .map(|e| {
+                format!(
+                    "{{{}}}",
+                    keys.iter()
+                        .map(|k| format!("\"{k}\":{}", e[*k]))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            })
+            .collect();
+        Ok(format!("[{}]", elements.join(",")))
+    }
+
     fn compare(&mut self, exchange: &Exchange, response: &TestResponse) -> Result<(), String> {
         let mut ours_body = response.text();
         match self.deviations.iter().find(|d| d.title() == exchange.title) {
@@ -474,6 +554,9 @@ impl<'a> Replay<'a> {
                     return Err(format!("expected {status} with {fragment}"));
                 }
                 return Ok(());
+            }
+            Some(Deviation::Unordered { .. }) => {
+                ours_body = self.reorder_like_recording(&exchange.response_body, &ours_body)?;
             }
             Some(Deviation::Rewrite { ours, theirs, .. }) => {
                 if !ours_body.contains(ours) {
