@@ -14,6 +14,7 @@ use crate::crypto::{signing, token};
 use crate::error::{AuthError, Error};
 use crate::layer::SessionLayer;
 use crate::model::Session;
+use crate::rate_limit::{MemoryStore, RateLimitStorage};
 use crate::store::{Database, MigrationReport, StoreError};
 use crate::timestamp;
 
@@ -60,6 +61,7 @@ struct Inner {
     database: Database,
     hasher: PasswordHasher,
     cookie_names: CookieNames,
+    rate_limits: MemoryStore,
 }
 
 impl fmt::Debug for Auth {
@@ -106,6 +108,7 @@ impl Auth {
                 database,
                 hasher,
                 cookie_names,
+                rate_limits: MemoryStore::default(),
             }),
         }
     }
@@ -135,7 +138,9 @@ impl Auth {
     /// [`Error::Database`] when a statement fails or an existing table lacks a column authgate
     /// needs.
     pub async fn migrate(&self) -> Result<MigrationReport, Error> {
-        Ok(crate::store::schema_migrate(&self.inner.database).await?)
+        let with_rate_limit_table =
+            self.inner.config.rate_limit.store() == RateLimitStorage::Database;
+        Ok(crate::store::schema_migrate(&self.inner.database, with_rate_limit_table).await?)
     }
 
     /// Checks that the database is reachable, has the schema, and accepts writes (a read of
@@ -172,6 +177,10 @@ impl Auth {
 
     pub(crate) fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
+    }
+
+    pub(crate) fn rate_limit_memory(&self) -> &MemoryStore {
+        &self.inner.rate_limits
     }
 
     pub(crate) fn cookie_names(&self) -> &CookieNames {

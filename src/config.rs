@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::auth::Auth;
 use crate::client_ip::{InvalidProxy, TrustedProxies};
+use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing, SecretSource, WeakSecret};
 use crate::store::Database;
 
@@ -113,6 +114,7 @@ pub struct AuthBuilder {
     allow_unsigned_bearer: bool,
     change_email: bool,
     delete_user: bool,
+    rate_limit: RateLimit,
     env: fn(&str) -> Option<String>,
 }
 
@@ -157,6 +159,7 @@ impl Default for AuthBuilder {
             allow_unsigned_bearer: false,
             change_email: false,
             delete_user: false,
+            rate_limit: RateLimit::default(),
             env: read_env,
         }
     }
@@ -547,6 +550,33 @@ impl AuthBuilder {
         self
     }
 
+    /// Rate limits for the auth endpoints: on by default with Better-Auth's rules (3 per 10 s
+    /// for sign-in, sign-up, change-password and change-email; 100 per 10 s elsewhere), keyed
+    /// by client address and endpoint, counted in memory. Use
+    /// [`RateLimitStorage::Database`](crate::RateLimitStorage::Database) when several
+    /// instances serve the same users.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use authgate::{RateLimit, RateLimitStorage, Rule};
+    ///
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .rate_limit(
+    ///         RateLimit::default()
+    ///             .rule("/sign-in/email", Rule::new(5, Duration::from_secs(60)))
+    ///             .storage(RateLimitStorage::Database),
+    ///     )
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
     /// Reads environment variables through `env` instead of the process environment (for
     /// tests that must not touch process-wide state).
     #[doc(hidden)]
@@ -642,6 +672,7 @@ impl AuthBuilder {
             allow_unsigned_bearer: self.allow_unsigned_bearer,
             change_email: self.change_email,
             delete_user: self.delete_user,
+            rate_limit: self.rate_limit,
         })
     }
 
@@ -704,6 +735,7 @@ pub struct AuthConfig {
     pub(crate) allow_unsigned_bearer: bool,
     pub(crate) change_email: bool,
     pub(crate) delete_user: bool,
+    pub(crate) rate_limit: RateLimit,
 }
 
 impl fmt::Debug for AuthConfig {

@@ -69,6 +69,11 @@ impl AuthError {
         &self.message
     }
 
+    pub(crate) fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// 400 `VALIDATION_ERROR` with the joined validator messages.
     pub(crate) fn validation(message: String) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
@@ -119,6 +124,7 @@ errors! {
     cross_site_navigation_login_blocked => FORBIDDEN, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
     get_session_method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config";
     not_found => NOT_FOUND, "NOT_FOUND", "Not found";
+    too_many_requests => TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS", "Too many requests. Please try again later.";
     session_not_fresh => FORBIDDEN, "SESSION_NOT_FRESH", "Session is not fresh";
     session_expired => BAD_REQUEST, "SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.";
     credential_account_not_found => BAD_REQUEST, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found";

@@ -102,6 +102,8 @@ pub fn recorded_configuration() -> authgate::AuthBuilder {
         .base_url("http://localhost:4100")
         .trusted_origin("http://localhost:3000")
         .trusted_proxies(["127.0.0.1"])
+        // The recordings were made without rate limits (Better-Auth outside production).
+        .rate_limit(authgate::RateLimit::disabled())
 }
 
 async fn replay_core_transcripts(backend: Backend) {

@@ -9,8 +9,9 @@ mod sign_up;
 mod user;
 
 use axum::Router;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
@@ -22,33 +23,46 @@ use crate::error::AuthError;
 use crate::layer::SessionLayer;
 use crate::lookup::{Outcome, Refresh};
 use crate::model::{Session, SessionWithUser};
-use crate::{origin, timestamp};
+use crate::{origin, rate_limit, timestamp};
 pub(crate) use input::{AuthRequest, Fields, Forms, Shape};
 
 pub(crate) fn router<S>(auth: Auth) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    Router::new()
-        .route("/sign-up/email", post(sign_up::sign_up_email))
-        .route("/sign-in/email", post(sign_in::sign_in_email))
-        .route(
+    let limited = |path: &'static str, route: MethodRouter<Auth>| {
+        let route = route.layer(middleware::from_fn_with_state(
+            (auth.clone(), path),
+            rate_limit::enforce,
+        ));
+        (path, route)
+    };
+    let routes = [
+        limited("/sign-up/email", post(sign_up::sign_up_email)),
+        limited("/sign-in/email", post(sign_in::sign_in_email)),
+        limited(
             "/get-session",
             get(session::get_session).post(session::get_session_post),
-        )
-        .route("/sign-out", post(sign_out::sign_out))
-        .route("/list-sessions", get(session::list_sessions))
-        .route("/revoke-session", post(session::revoke_session))
-        .route("/revoke-sessions", post(session::revoke_sessions))
-        .route(
+        ),
+        limited("/sign-out", post(sign_out::sign_out)),
+        limited("/list-sessions", get(session::list_sessions)),
+        limited("/revoke-session", post(session::revoke_session)),
+        limited("/revoke-sessions", post(session::revoke_sessions)),
+        limited(
             "/revoke-other-sessions",
             post(session::revoke_other_sessions),
-        )
-        .route("/update-user", post(user::update_user))
-        .route("/change-email", post(user::change_email))
-        .route("/delete-user", post(user::delete_user))
-        .route("/change-password", post(password::change_password))
-        .route("/ok", get(ok))
+        ),
+        limited("/update-user", post(user::update_user)),
+        limited("/change-email", post(user::change_email)),
+        limited("/delete-user", post(user::delete_user)),
+        limited("/change-password", post(password::change_password)),
+        limited("/ok", get(ok)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(path, route)
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SessionLayer::new(auth.clone()))

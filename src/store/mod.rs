@@ -44,6 +44,7 @@ mod datetime;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod rate_limits;
 mod rows;
 mod schema;
 mod sessions;

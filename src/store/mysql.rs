@@ -56,6 +56,10 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
             sql: "create index `verification_identifier_idx` on `verification` (`identifier`)",
         },
     ],
+    rate_limit: TableDdl {
+        name: "rateLimit",
+        sql: "create table `rateLimit` (`id` varchar(36) not null primary key, `key` varchar(255) not null unique, `count` integer not null, `lastRequest` bigint not null)",
+    },
     // DDL commits implicitly in MySQL, so a named lock (released by the unlock statement, or
     // when the connection closes) serialises instances migrating at once.
     lock: &["select get_lock('authgate.migrate', 60)"],

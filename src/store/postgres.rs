@@ -51,6 +51,10 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
             sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"#,
         },
     ],
+    rate_limit: TableDdl {
+        name: "rateLimit",
+        sql: r#"create table "rateLimit" ("id" text not null primary key, "key" text not null unique, "count" integer not null, "lastRequest" bigint not null)"#,
+    },
     // DDL is transactional here; the advisory lock serialises instances migrating at once and
     // is released by the commit.
     lock: &["begin", "select pg_advisory_xact_lock(7243519004)"],

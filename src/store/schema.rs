@@ -20,6 +20,8 @@ pub(crate) struct DialectSchema {
     /// `user`, `session`, `account`, `verification`, in Better-Auth's order.
     pub(crate) tables: [TableDdl; 4],
     pub(crate) indexes: [TableDdl; 3],
+    /// Better-Auth's `rateLimit` table, created only for database-backed rate limits.
+    pub(crate) rate_limit: TableDdl,
     /// Run before looking at the schema; serialises concurrent migrations.
     pub(crate) lock: &'static [&'static str],
     pub(crate) unlock: &'static [&'static str],
@@ -133,7 +135,10 @@ fn missing_columns(
     }
 }
 
-pub(crate) async fn migrate(db: &Database) -> Result<MigrationReport, StoreError> {
+pub(crate) async fn migrate(
+    db: &Database,
+    with_rate_limit_table: bool,
+) -> Result<MigrationReport, StoreError> {
     let schema = dialect_schema(db);
     dispatch!(db, |pool, _sql| {
         let mut conn = pool.acquire().await?;
@@ -172,6 +177,12 @@ pub(crate) async fn migrate(db: &Database) -> Result<MigrationReport, StoreError
                 sqlx::query(table.sql).execute(&mut *conn).await?;
                 report.created_tables.push(table.name);
             }
+        }
+        if with_rate_limit_table && !tables.contains(schema.rate_limit.name) {
+            sqlx::query(schema.rate_limit.sql)
+                .execute(&mut *conn)
+                .await?;
+            report.created_tables.push(schema.rate_limit.name);
         }
         for index in &schema.indexes {
             if !indexes.contains(index.name) {

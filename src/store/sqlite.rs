@@ -65,6 +65,10 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
             sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"#,
         },
     ],
+    rate_limit: TableDdl {
+        name: "rateLimit",
+        sql: r#"create table "rateLimit" ("id" text not null primary key, "key" text not null unique, "count" integer not null, "lastRequest" integer not null)"#,
+    },
     // An immediate transaction takes the write lock up front, so two processes migrating at
     // once run one after the other.
     lock: &["begin immediate"],

@@ -250,10 +250,11 @@ impl Drop for TestDatabase {
 }
 
 /// The builder every test starts from: test secret, the recordings' base URL and front-end
-/// origin, and no environment reads.
+/// origin, no environment reads, and no rate limits (the tests that need them set them).
 pub fn builder() -> AuthBuilder {
     Auth::builder()
         .env_source(|_| None)
+        .rate_limit(authgate::RateLimit::disabled())
         .secret(TEST_SECRET)
         .base_url(BASE_URL)
         .trusted_origin(FRONTEND)

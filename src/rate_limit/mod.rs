@@ -1,0 +1,314 @@
+//! Rate limiting of the auth endpoints, with Better-Auth's rules and algorithm, on by default.
+//!
+//! Requests are counted per client address and endpoint: at most `max` in a `window`, the
+//! window measured from the last allowed request (Better-Auth's rule). A blocked request gets
+//! 429 with `Retry-After` and Better-Auth's `X-Retry-After`. The default rules: 3 per 10 s for
+//! sign-in, sign-up, change-password and change-email; 3 per 60 s for password-reset and
+//! verification mails; 100 per 10 s elsewhere.
+//!
+//! Counters live in memory (one process) or in the database's `rateLimit` table, so that
+//! several instances share them; either way each check is atomic.
+
+mod memory;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::Auth;
+use crate::client_ip;
+use crate::error::AuthError;
+pub(crate) use memory::MemoryStore;
+
+/// At most `max` requests per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    max: u32,
+    window: Duration,
+}
+
+impl Rule {
+    /// `max` requests per `window` (a `max` of 0 blocks every request).
+    pub const fn new(max: u32, window: Duration) -> Self {
+        Self { max, window }
+    }
+
+    /// How many requests a window allows.
+    pub fn max(&self) -> u32 {
+        self.max
+    }
+
+    /// The window.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+}
+
+/// Where the counters live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RateLimitStorage {
+    /// This process's memory (at most 100,000 keys): right for a single instance.
+    #[default]
+    Memory,
+    /// The database's `rateLimit` table (created by `Auth::migrate`), shared by every instance.
+    Database,
+}
+
+/// Rate-limit settings; see [`crate::AuthBuilder::rate_limit`].
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use authgate::{RateLimit, RateLimitStorage, Rule};
+///
+/// let limits = RateLimit::default()
+///     .rule("/sign-in/email", Rule::new(5, Duration::from_secs(60)))
+///     .storage(RateLimitStorage::Database);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    enabled: bool,
+    default_rule: Rule,
+    rules: Vec<(String, Option<Rule>)>,
+    storage: RateLimitStorage,
+}
+
+const SENSITIVE: Rule = Rule::new(3, Duration::from_secs(10));
+const MAIL: Rule = Rule::new(3, Duration::from_secs(60));
+
+impl Default for RateLimit {
+    /// Better-Auth's production rules, enabled.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            default_rule: Rule::new(100, Duration::from_secs(10)),
+            rules: Vec::new(),
+            storage: RateLimitStorage::Memory,
+        }
+    }
+}
+
+impl RateLimit {
+    /// No rate limiting at all.
+    ///
+    /// # ⚠️ Warning
+    /// Without limits, password guessing and password-hashing floods are bounded only by what
+    /// sits in front of the app.
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+
+    /// Whether requests are limited.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The rule for endpoints without a specific one (default 100 per 10 s).
+    pub fn default_rule(mut self, rule: Rule) -> Self {
+        self.default_rule = rule;
+        self
+    }
+
+    /// The rule for one endpoint, by its path below the router (e.g. `/sign-in/email`),
+    /// replacing the built-in one.
+    pub fn rule(mut self, path: impl Into<String>, rule: Rule) -> Self {
+        self.rules.push((path.into(), Some(rule)));
+        self
+    }
+
+    /// No limit for one endpoint.
+    pub fn unlimited(mut self, path: impl Into<String>) -> Self {
+        self.rules.push((path.into(), None));
+        self
+    }
+
+    /// Where the counters live (default: memory).
+    pub fn storage(mut self, storage: RateLimitStorage) -> Self {
+        self.storage = storage;
+        self
+    }
+
+    pub(crate) fn store(&self) -> RateLimitStorage {
+        self.storage
+    }
+
+    /// The rule for `path`: a configured one, else Better-Auth's built-in ones, else the default.
+    pub(crate) fn rule_for(&self, path: &str) -> Option<Rule> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some((_, rule)) = self.rules.iter().rev().find(|(p, _)| p == path) {
+            return *rule;
+        }
+        if ["/sign-in", "/sign-up", "/change-password", "/change-email"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            return Some(SENSITIVE);
+        }
+        if [
+            "/request-password-reset",
+            "/send-verification-email",
+            "/forget-password",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
+        {
+            return Some(MAIL);
+        }
+        Some(self.default_rule)
+    }
+}
+
+/// A check's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Allowed,
+    /// Blocked; retry after this many seconds.
+    Blocked(u64),
+}
+
+/// Better-Auth's rule on one counter: a new window once `window` has passed since the last
+/// allowed request, else allowed while under `max`. Returns the decision and the new state.
+pub(crate) fn decide(count: u32, last_ms: i64, now_ms: i64, rule: Rule) -> (Decision, u32, i64) {
+    let window_ms = i64::try_from(rule.window.as_millis()).unwrap_or(i64::MAX);
+    if now_ms.saturating_sub(last_ms) >= window_ms {
+        return if rule.max == 0 {
+            (
+                Decision::Blocked(retry_after(now_ms, now_ms, window_ms)),
+                0,
+                now_ms,
+            )
+        } else {
+            (Decision::Allowed, 1, now_ms)
+        };
+    }
+    if count >= rule.max {
+        return (
+            Decision::Blocked(retry_after(last_ms, now_ms, window_ms)),
+            count,
+            last_ms,
+        );
+    }
+    (Decision::Allowed, count + 1, now_ms)
+}
+
+/// Seconds until the window that started at `last_ms` ends, in `1..=window`.
+pub(crate) fn retry_after(last_ms: i64, now_ms: i64, window_ms: i64) -> u64 {
+    let remaining = last_ms
+        .saturating_add(window_ms)
+        .saturating_sub(now_ms)
+        .clamp(0, window_ms);
+    u64::try_from((remaining + 999) / 1000).unwrap_or(1).max(1)
+}
+
+/// The part of a client address a limit is keyed by: IPv4 as it is, IPv6 by its /64 (one
+/// subscriber's whole range), unknown as one shared bucket (never unlimited).
+pub(crate) fn client_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let prefix = u128::from(v6) & (u128::MAX << 64);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+/// The middleware on each auth route: counts the request before anything else reads it.
+pub(crate) async fn enforce(
+    State((auth, path)): State<(Auth, &'static str)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(rule) = auth.config().rate_limit.rule_for(path) else {
+        return next.run(request).await;
+    };
+    let ip = auth
+        .config()
+        .trusted_proxies
+        .client_ip(request.headers(), client_ip::peer_ip(request.extensions()));
+    let key = format!("{}|{path}", client_key(ip));
+    let now_ms = i64::try_from(crate::timestamp::now().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX);
+    let decision = match auth.config().rate_limit.store() {
+        RateLimitStorage::Memory => Ok(auth.rate_limit_memory().check(&key, now_ms, rule)),
+        RateLimitStorage::Database => auth.database().rate_limit_check(&key, now_ms, rule).await,
+    };
+    match decision {
+        Ok(Decision::Allowed) => next.run(request).await,
+        Ok(Decision::Blocked(seconds)) => AuthError::too_many_requests()
+            .with_retry_after(seconds)
+            .into_response(),
+        // The counter cannot be read: fail closed.
+        Err(err) => AuthError::from_store(err).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn better_auth_rules() {
+        let limits = RateLimit::default();
+        assert_eq!(limits.rule_for("/sign-in/email"), Some(SENSITIVE));
+        assert_eq!(limits.rule_for("/sign-up/email"), Some(SENSITIVE));
+        assert_eq!(limits.rule_for("/change-password"), Some(SENSITIVE));
+        assert_eq!(limits.rule_for("/request-password-reset"), Some(MAIL));
+        assert_eq!(
+            limits.rule_for("/get-session"),
+            Some(Rule::new(100, Duration::from_secs(10)))
+        );
+        let custom = limits
+            .clone()
+            .rule("/sign-in/email", Rule::new(10, Duration::from_secs(1)))
+            .unlimited("/ok");
+        assert_eq!(
+            custom.rule_for("/sign-in/email"),
+            Some(Rule::new(10, Duration::from_secs(1)))
+        );
+        assert_eq!(custom.rule_for("/ok"), None);
+        assert_eq!(RateLimit::disabled().rule_for("/sign-in/email"), None);
+    }
+
+    #[test]
+    fn the_window_counts_from_the_last_allowed_request() {
+        let rule = Rule::new(3, Duration::from_secs(10));
+        let (mut count, mut last) = (0, i64::MIN / 2);
+        for now in [0, 1_000, 2_000] {
+            let (decision, c, l) = decide(count, last, now, rule);
+            assert_eq!(decision, Decision::Allowed);
+            (count, last) = (c, l);
+        }
+        let (decision, c, l) = decide(count, last, 5_000, rule);
+        assert_eq!(decision, Decision::Blocked(7));
+        assert_eq!((c, l), (count, last), "a blocked request changes nothing");
+        let (decision, c, _) = decide(count, last, 12_000, rule);
+        assert_eq!((decision, c), (Decision::Allowed, 1));
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(client_key(Some("192.0.2.1".parse().unwrap())), "192.0.2.1");
+        let a = client_key(Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(a, "2001:db8::/64");
+        assert_eq!(
+            client_key(Some("2001:DB8:0:0:0:0:0:ffff".parse().unwrap())),
+            a
+        );
+        assert_eq!(client_key(Some("2001:db8::abcd:1".parse().unwrap())), a);
+        assert_ne!(client_key(Some("2001:db8:0:1::1".parse().unwrap())), a);
+        assert_eq!(client_key(None), "unknown");
+        assert_eq!(retry_after(0, 0, 10_000), 10);
+        assert_eq!(retry_after(0, 9_999, 10_000), 1);
+        assert_eq!(retry_after(0, 20_000, 10_000), 1);
+    }
+}
