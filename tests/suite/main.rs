@@ -8,4 +8,5 @@ mod account;
 mod config;
 mod flows;
 mod outage;
+mod rate_limit;
 mod session;

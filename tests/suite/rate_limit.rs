@@ -1,0 +1,215 @@
+//! Rate limits: Better-Auth's defaults, per address and endpoint, atomic under concurrency,
+//! shared by instances through the database, and keyed by the peer unless a proxy is trusted.
+
+use std::time::Duration;
+
+use authgate::{RateLimit, RateLimitStorage, Rule};
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::common::{Backend, Client, TestApp, app_router, builder, serve};
+
+backend_tests!(
+    default_limits_block_the_fourth_sign_in_within_ten_seconds,
+    limits_are_per_endpoint_and_reset_after_the_window,
+    concurrent_requests_pass_exactly_max,
+    database_counters_are_shared_by_instances,
+    forwarded_for_is_ignored_unless_the_proxy_is_trusted,
+);
+
+fn sign_in_body() -> serde_json::Value {
+    json!({ "email": "limit@example.com", "password": "wrong-password" })
+}
+
+async fn default_limits_block_the_fourth_sign_in_within_ten_seconds(backend: Backend) {
+    let app = TestApp::with(backend, |b| b.rate_limit(RateLimit::default())).await;
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..4 {
+        let response = app
+            .client
+            .post("/api/auth/sign-in/email")
+            .json(&sign_in_body())
+            .send()
+            .await;
+        statuses.push(response.status.as_u16());
+        last = Some(response);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+    let blocked = last.unwrap();
+    assert_eq!(
+        blocked.json(),
+        json!({ "message": "Too many requests. Please try again later.", "code": "TOO_MANY_REQUESTS" })
+    );
+    let retry: u64 = blocked.header("x-retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "{retry}");
+    assert_eq!(
+        blocked.header("retry-after"),
+        blocked.header("x-retry-after")
+    );
+}
+
+async fn limits_are_per_endpoint_and_reset_after_the_window(backend: Backend) {
+    let app = TestApp::with(backend, |b| {
+        b.rate_limit(
+            RateLimit::default().rule("/sign-in/email", Rule::new(2, Duration::from_secs(2))),
+        )
+    })
+    .await;
+    let sign_in = || {
+        app.client
+            .post("/api/auth/sign-in/email")
+            .json(&sign_in_body())
+            .send()
+    };
+    assert_eq!(sign_in().await.status, 401);
+    assert_eq!(sign_in().await.status, 401);
+    assert_eq!(sign_in().await.status, 429);
+    // Another endpoint has its own counter.
+    assert_eq!(app.client.get("/api/auth/ok").send().await.status, 200);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(sign_in().await.status, 401, "a new window");
+}
+
+async fn concurrent_requests_pass_exactly_max(backend: Backend) {
+    for storage in [RateLimitStorage::Memory, RateLimitStorage::Database] {
+        let app = TestApp::with(backend, |b| {
+            b.rate_limit(
+                RateLimit::default()
+                    .rule("/ok", Rule::new(3, Duration::from_secs(60)))
+                    .storage(storage),
+            )
+        })
+        .await;
+        let requests = (0..20).map(|_| app.client.get("/api/auth/ok").send());
+        let responses = futures_join_all(requests).await;
+        let passed = responses.iter().filter(|r| r.status == 200).count();
+        let blocked = responses.iter().filter(|r| r.status == 429).count();
+        assert_eq!((passed, blocked), (3, 17), "{storage:?}");
+    }
+}
+
+async fn database_counters_are_shared_by_instances(backend: Backend) {
+    let limits = || RateLimit::default().storage(RateLimitStorage::Database);
+    let first = TestApp::with(backend, |b| b.rate_limit(limits())).await;
+    let second_auth = builder()
+        .rate_limit(limits())
+        .validate()
+        .unwrap()
+        .connect(&first.db.url)
+        .await
+        .unwrap();
+    let (addr, _server) = serve(app_router(&second_auth)).await;
+    let second = Client::new(addr);
+    let mut statuses = Vec::new();
+    for client in [&first.client, &second, &first.client, &second] {
+        statuses.push(
+            client
+                .post("/api/auth/sign-in/email")
+                .json(&sign_in_body())
+                .send()
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "three sign-ins across two instances exhaust one counter"
+    );
+}
+
+async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted(backend: Backend) {
+    // No trusted proxy: a client rotating X-Forwarded-For is still one client (its peer).
+    let app = TestApp::with(backend, |b| b.rate_limit(RateLimit::default())).await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let response = app
+            .client
+            .post("/api/auth/sign-in/email")
+            .header("x-forwarded-for", &format!("203.0.113.{i}"))
+            .json(&sign_in_body())
+            .send()
+            .await;
+        statuses.push(response.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+
+    // Behind a trusted proxy, the forwarded address is the client.
+    let proxied = TestApp::with(backend, |b| {
+        b.rate_limit(RateLimit::default())
+            .trusted_proxies(["127.0.0.1"])
+    })
+    .await;
+    for i in 0..4 {
+        let response = proxied
+            .client
+            .post("/api/auth/sign-in/email")
+            .header("x-forwarded-for", &format!("203.0.113.{i}"))
+            .json(&sign_in_body())
+            .send()
+            .await;
+        assert_eq!(response.status, 401, "each address has its own counter");
+    }
+    // ... and one address is limited however it is spelled (an IPv6 /64 is one client).
+    for spellings in [
+        [
+            "2001:db8::1",
+            "2001:DB8:0:0:0:0:0:1",
+            "2001:db8::abcd",
+            "2001:db8::ffff",
+        ],
+        [
+            "::ffff:192.0.2.1",
+            "192.0.2.1",
+            "::ffff:192.0.2.1",
+            "192.0.2.1",
+        ],
+    ] {
+        let mut statuses = Vec::new();
+        for spelling in spellings {
+            let response = proxied
+                .client
+                .post("/api/auth/sign-in/email")
+                .header("x-forwarded-for", spelling)
+                .json(&sign_in_body())
+                .send()
+                .await;
+            statuses.push(response.status.as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 429], "{spellings:?}");
+    }
+}
+
+/// Runs the futures concurrently on this task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs = Vec::with_capacity(handles.len());
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => {
+                        *result = Some(output);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(results.into_iter().map(Option::unwrap));
+    outputs
+}
