@@ -81,8 +81,12 @@ async fn concurrent_requests_pass_exactly_max(backend: Backend) {
             )
         })
         .await;
-        let requests = (0..20).map(|_| app.client.get("/api/auth/ok").send());
-        let responses = futures_join_all(requests).await;
+        let mut requests = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let client = app.client.clone();
+            requests.spawn(async move { client.get("/api/auth/ok").send().await });
+        }
+        let responses = requests.join_all().await;
         let passed = responses.iter().filter(|r| r.status == 200).count();
         let blocked = responses.iter().filter(|r| r.status == 429).count();
         assert_eq!((passed, blocked), (3, 17), "{storage:?}");
@@ -180,36 +184,4 @@ async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted(backend: Backend) 
         }
         assert_eq!(statuses, [401, 401, 401, 429], "{spellings:?}");
     }
-}
-
-/// Runs the futures concurrently on this task and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs = Vec::with_capacity(handles.len());
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => {
-                        *result = Some(output);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    outputs.extend(results.into_iter().map(Option::unwrap));
-    outputs
 }
