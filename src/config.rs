@@ -20,6 +20,8 @@ const DEFAULT_UPDATE_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_FRESH_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_MIN_PASSWORD: usize = 8;
 const DEFAULT_MAX_PASSWORD: usize = 128;
+/// No configuration may allow passwords shorter than this (NIST SP 800-63B).
+const MIN_PASSWORD_FLOOR: usize = 8;
 const DEFAULT_COOKIE_PREFIX: &str = "better-auth";
 /// Auth request bodies are small JSON objects; anything larger is refused before parsing.
 const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
@@ -82,6 +84,7 @@ pub(crate) struct SessionSettings {
     pub(crate) expires_in: Duration,
     pub(crate) update_age: Duration,
     pub(crate) fresh_age: Duration,
+    pub(crate) absolute_lifetime: Option<Duration>,
 }
 
 /// Cookie naming and attributes.
@@ -89,6 +92,8 @@ pub(crate) struct SessionSettings {
 pub(crate) struct CookieSettings {
     pub(crate) prefix: String,
     pub(crate) secure: bool,
+    /// `__Host-` names (Secure, `Path=/`, never a `Domain`).
+    pub(crate) host_prefix: bool,
 }
 
 /// Collects options; see [`Auth::builder`].
@@ -101,12 +106,14 @@ pub struct AuthBuilder {
     expires_in: Duration,
     update_age: Duration,
     fresh_age: Duration,
+    absolute_lifetime: Option<Duration>,
     min_password_length: usize,
     max_password_length: usize,
     auto_sign_in: bool,
     disable_sign_up: bool,
     cookie_prefix: String,
     secure_cookies: Option<bool>,
+    host_prefix_cookies: bool,
     max_concurrent_hashes: Option<usize>,
     max_body_bytes: usize,
     trusted_proxies: Vec<String>,
@@ -146,12 +153,14 @@ impl Default for AuthBuilder {
             expires_in: DEFAULT_EXPIRES_IN,
             update_age: DEFAULT_UPDATE_AGE,
             fresh_age: DEFAULT_FRESH_AGE,
+            absolute_lifetime: None,
             min_password_length: DEFAULT_MIN_PASSWORD,
             max_password_length: DEFAULT_MAX_PASSWORD,
             auto_sign_in: true,
             disable_sign_up: false,
             cookie_prefix: DEFAULT_COOKIE_PREFIX.to_owned(),
             secure_cookies: None,
+            host_prefix_cookies: false,
             max_concurrent_hashes: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
@@ -320,8 +329,27 @@ impl AuthBuilder {
         self
     }
 
+    /// Ends every session this long after sign-in, however often it was extended (off by
+    /// default, as in Better-Auth, whose sessions slide forward without bound). ASVS 3.3.2
+    /// suggests 30 days (12 hours for sensitive applications).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .session_absolute_lifetime(Duration::from_secs(30 * 24 * 60 * 60))
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn session_absolute_lifetime(mut self, lifetime: Duration) -> Self {
+        self.absolute_lifetime = Some(lifetime);
+        self
+    }
+
     /// Allowed password lengths in characters (UTF-16 units, as Better-Auth counts), default
-    /// 8 to 128.
+    /// 8 to 128. The minimum cannot be set below 8.
     ///
     /// # Examples
     /// ```
@@ -409,6 +437,26 @@ impl AuthBuilder {
     /// ```
     pub fn secure_cookies(mut self, secure: bool) -> Self {
         self.secure_cookies = Some(secure);
+        self
+    }
+
+    /// Names cookies with the `__Host-` prefix (`__Host-better-auth.session_token`), which
+    /// browsers accept only with `Secure`, `Path=/` and no `Domain`, so that no subdomain can
+    /// set or shadow the session cookie. Implies secure cookies. Better-Auth reads
+    /// `__Secure-` names, so a Better-Auth server will not see these cookies.
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("https://app.example.com")
+    ///     .host_prefix_cookies(true)
+    ///     .validate()?;
+    /// assert_eq!(config.session_cookie_name(), "__Host-better-auth.session_token");
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn host_prefix_cookies(mut self, enabled: bool) -> Self {
+        self.host_prefix_cookies = enabled;
         self
     }
 
@@ -619,11 +667,22 @@ impl AuthBuilder {
                 self.expires_in
             )));
         }
-        if self.min_password_length == 0 || self.min_password_length > self.max_password_length {
+        if self.min_password_length < MIN_PASSWORD_FLOOR
+            || self.min_password_length > self.max_password_length
+        {
             return Err(ConfigError::InvalidOption(format!(
-                "password_length needs 1 <= min <= max, got min {} and max {}",
+                "password_length needs {MIN_PASSWORD_FLOOR} <= min <= max (NIST SP 800-63B asks \
+                 for at least 8 characters), got min {} and max {}",
                 self.min_password_length, self.max_password_length
             )));
+        }
+        if self
+            .absolute_lifetime
+            .is_some_and(|lifetime| lifetime.is_zero())
+        {
+            return Err(ConfigError::InvalidOption(
+                "session_absolute_lifetime must be longer than zero".to_owned(),
+            ));
         }
         if self.cookie_prefix.is_empty()
             || !self
@@ -652,10 +711,12 @@ impl AuthBuilder {
                 expires_in: self.expires_in,
                 update_age: self.update_age,
                 fresh_age: self.fresh_age,
+                absolute_lifetime: self.absolute_lifetime,
             },
             cookies: CookieSettings {
                 prefix: self.cookie_prefix,
-                secure,
+                secure: secure || self.host_prefix_cookies,
+                host_prefix: self.host_prefix_cookies,
             },
             min_password_length: self.min_password_length,
             max_password_length: self.max_password_length,

@@ -54,7 +54,11 @@ pub(crate) struct CookieNames {
 impl CookieNames {
     pub(crate) fn new(settings: &CookieSettings) -> Self {
         let name = |key: &str| {
-            let prefix = if settings.secure { "__Secure-" } else { "" };
+            let prefix = match (settings.host_prefix, settings.secure) {
+                (true, _) => "__Host-",
+                (false, true) => "__Secure-",
+                (false, false) => "",
+            };
             format!("{prefix}{}.{key}", settings.prefix)
         };
         Self {
@@ -143,6 +147,7 @@ mod tests {
         CookieNames::new(&CookieSettings {
             prefix: "better-auth".into(),
             secure,
+            host_prefix: false,
         })
     }
 

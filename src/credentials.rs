@@ -111,6 +111,7 @@ mod tests {
             CookieNames::new(&CookieSettings {
                 prefix: "better-auth".into(),
                 secure: false,
+                host_prefix: false,
             }),
             SecretRing::new_unchecked(vec![
                 "oracle-test-secret-0123456789abcdef0123456789abcdef".into(),

@@ -110,7 +110,13 @@ impl SessionLookup {
             Err(err) => return Outcome::Failed(AuthError::from_store(err)),
         };
 
-        if found.session.expires_at <= now {
+        let settings = &self.auth.config().session;
+        // Better-Auth: valid while `expiresAt >= now`. An absolute lifetime, when configured,
+        // ends a session however often it was extended.
+        let past_absolute_lifetime = settings
+            .absolute_lifetime
+            .is_some_and(|lifetime| timestamp::add(found.session.created_at, lifetime) < now);
+        if found.session.expires_at < now || past_absolute_lifetime {
             return match database.delete_session(token).await {
                 Ok(()) => {
                     self.set_cookie_update(CookieUpdate::Clear);
@@ -118,13 +124,12 @@ impl SessionLookup {
                 }
                 // Expired either way, but keep the row and the cookie until the database is back.
                 Err(err) => {
-                    let _ = AuthError::from_store(err);
+                    tracing::warn!(error = %err, "could not delete an expired session");
                     Outcome::Anonymous
                 }
             };
         }
 
-        let settings = &self.auth.config().session;
         let due = timestamp::add(
             timestamp::sub(found.session.expires_at, settings.expires_in),
             settings.update_age,

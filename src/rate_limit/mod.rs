@@ -247,8 +247,11 @@ pub(crate) async fn enforce(
         Ok(Decision::Blocked(seconds)) => AuthError::too_many_requests()
             .with_retry_after(seconds)
             .into_response(),
-        // The counter cannot be read: fail closed.
-        Err(err) => AuthError::from_store(err).into_response(),
+        // The counter cannot be read: fail closed, and say when to retry.
+        Err(err) => {
+            tracing::error!(error = %err, "rate-limit counters unavailable; refusing the request");
+            AuthError::database_unavailable().into_response()
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::auth::Auth;
+use crate::credentials::TokenSource;
 use crate::error::AuthError;
 use crate::layer::SessionLayer;
 use crate::lookup::{Outcome, Refresh};
@@ -111,6 +112,22 @@ pub(crate) async fn require_session(
 pub(crate) fn is_fresh(auth: &Auth, session: &Session) -> bool {
     let fresh_age = auth.config().session.fresh_age;
     fresh_age.is_zero() || timestamp::add(session.created_at, fresh_age) > timestamp::now()
+}
+
+/// After a sign-in or sign-up has stored its new session: deletes the session whose cookie the
+/// browser presented, since the response overwrites that cookie and the old row would linger as
+/// a live credential nobody holds (and a planted session never outlives the sign-in).
+pub(crate) async fn retire_presented_session(auth: &Auth, request: &AuthRequest) {
+    let Some(credential) = request
+        .lookup
+        .credential()
+        .filter(|c| c.source == TokenSource::Cookie)
+    else {
+        return;
+    };
+    if let Err(err) = auth.database().delete_session(&credential.token).await {
+        tracing::warn!(error = %err, "could not delete the session a new sign-in replaced");
+    }
 }
 
 /// `{"status": true}`, the answer of most state-changing endpoints.

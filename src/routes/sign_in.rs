@@ -9,7 +9,7 @@ use http::{HeaderValue, header};
 use serde::Serialize;
 
 use super::input::is_email;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
@@ -69,6 +69,7 @@ pub(super) async fn sign_in_email(
     let session = auth
         .create_session(&user.id, remember, &request.meta(&auth))
         .await?;
+    retire_presented_session(&auth, &request).await;
     let mut response = json(&SignInResponse {
         redirect: callback_url.is_some(),
         token: &session.token,

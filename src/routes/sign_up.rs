@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
@@ -91,6 +91,9 @@ pub(super) async fn sign_up_email(
         Err(err) => return Err(AuthError::from_store(err)),
     }
 
+    if session.is_some() {
+        retire_presented_session(&auth, &request).await;
+    }
     let token = session.as_ref().map(|s| s.token.as_str());
     let mut response = json(&SignUpResponse { token, user: &user });
     if let Some(token) = token {
