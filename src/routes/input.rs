@@ -133,6 +133,12 @@ impl AuthRequest {
     }
 }
 
+/// The longest address SMTP carries (RFC 5321).
+const MAX_EMAIL_LENGTH: usize = 254;
+
+/// MySQL's `user.name` is `varchar(255)`: longer names would fail in the database.
+pub(crate) const MAX_NAME_LENGTH: usize = 255;
+
 /// How zod names the type it received.
 fn type_name(value: Option<&Value>) -> &'static str {
     match value {
@@ -190,6 +196,13 @@ impl<'a> Fields<'a> {
         self.object?.get(name)
     }
 
+    /// NUL characters cannot be stored in PostgreSQL text and have no place in these fields.
+    fn refuse_nul(&mut self, name: &str) {
+        self.issues.push(format!(
+            "[body.{name}] Invalid input: must not contain NUL characters"
+        ));
+    }
+
     fn expected(&mut self, name: &str, expected: &str, value: Option<&Value>) {
         let received = type_name(value);
         self.issues.push(format!(
@@ -204,12 +217,39 @@ impl<'a> Fields<'a> {
             return String::new();
         }
         match self.get(name) {
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.refuse_nul(name);
+                String::new()
+            }
             Some(Value::String(s)) => s.clone(),
             other => {
                 self.expected(name, "string", other);
                 String::new()
             }
         }
+    }
+
+    /// A required string of at most `max` characters.
+    pub(crate) fn bounded_string(&mut self, name: &str, max: usize) -> String {
+        let value = self.string(name);
+        if value.chars().count() > max {
+            self.issues.push(format!(
+                "[body.{name}] Too big: expected string to have <={max} characters"
+            ));
+        }
+        value
+    }
+
+    /// An optional string of at most `max` characters.
+    pub(crate) fn optional_bounded_string(&mut self, name: &str, max: usize) -> Option<String> {
+        let value = self.optional_string(name)?;
+        if value.chars().count() > max {
+            self.issues.push(format!(
+                "[body.{name}] Too big: expected string to have <={max} characters"
+            ));
+            return None;
+        }
+        Some(value)
     }
 
     /// A required, non-empty string.
@@ -241,6 +281,10 @@ impl<'a> Fields<'a> {
     pub(crate) fn optional_string(&mut self, name: &str) -> Option<String> {
         match self.get(name) {
             None => None,
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.refuse_nul(name);
+                None
+            }
             Some(Value::String(s)) => Some(s.clone()),
             other => {
                 self.expected(name, "string", other);
@@ -254,6 +298,10 @@ impl<'a> Fields<'a> {
         match self.get(name) {
             None => None,
             Some(Value::Null) => Some(None),
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.refuse_nul(name);
+                None
+            }
             Some(Value::String(s)) => Some(Some(s.clone())),
             other => {
                 self.expected(name, "string", other);
@@ -303,7 +351,12 @@ impl<'a> Fields<'a> {
 /// `^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`:
 /// dot-separated non-empty local segments whose last character is not `'`, then a domain of
 /// labels that start with a letter or digit, and a top-level label of two or more letters.
+///
+/// Also at most 254 characters (RFC 5321), which every dialect's `email` column holds.
 pub(crate) fn is_email(s: &str) -> bool {
+    if s.len() > MAX_EMAIL_LENGTH {
+        return false;
+    }
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
+use super::input::MAX_NAME_LENGTH;
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
@@ -41,7 +42,7 @@ pub(super) async fn sign_up_email(
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Accepted)?;
     let mut fields = Fields::new(&body, Shape::ObjectAndRecord);
-    let name = fields.string("name");
+    let name = fields.bounded_string("name", MAX_NAME_LENGTH);
     let email = fields.email("email");
     let password = fields.non_empty_string("password");
     let image = fields.optional_string("image");

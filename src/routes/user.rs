@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::Response;
 
+use super::input::MAX_NAME_LENGTH;
 use super::password::verify_current_password;
 use super::{
     AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,
@@ -42,7 +43,7 @@ pub(super) async fn update_user(
     if fields.is_truthy("email") {
         return Err(AuthError::email_can_not_be_updated());
     }
-    let name = fields.optional_string("name");
+    let name = fields.optional_bounded_string("name", MAX_NAME_LENGTH);
     let image = fields.optional_nullable_string("image");
     fields.finish()?;
     if name.is_none() && image.is_none() {

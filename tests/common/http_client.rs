@@ -55,9 +55,12 @@ impl RequestBuilder {
         self
     }
 
-    pub fn json(self, value: &serde_json::Value) -> Self {
+    pub fn json(mut self, value: &serde_json::Value) -> Self {
+        self.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         self.body(serde_json::to_vec(value).unwrap())
-            .header("content-type", "application/json")
     }
 
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {

@@ -9,4 +9,5 @@ mod config;
 mod flows;
 mod outage;
 mod rate_limit;
+mod security;
 mod session;
