@@ -440,3 +440,31 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// Like `backend_tests!`, for tests that need a database *server* (a TCP proxy in front of it):
+/// PostgreSQL and MariaDB/MySQL.
+#[macro_export]
+macro_rules! server_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = "needs PostgreSQL: set AUTHGATE_TEST_POSTGRES_URL and pass --include-ignored (bash .ci/run does)"]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test]
+                #[ignore = "needs MariaDB/MySQL: set AUTHGATE_TEST_MYSQL_URL and pass --include-ignored (bash .ci/run does)"]
+                async fn $name() {
+                    super::$name($crate::common::Backend::MySql).await
+                }
+            )*
+        }
+    };
+}

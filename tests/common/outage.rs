@@ -2,8 +2,9 @@
 //! the shared database server.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
@@ -11,6 +12,8 @@ use tokio::task::AbortHandle;
 pub struct TcpProxy {
     pub addr: SocketAddr,
     up: Arc<AtomicBool>,
+    /// Added before each chunk is forwarded, in milliseconds.
+    delay_ms: Arc<AtomicU64>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
     accept: tokio::task::JoinHandle<()>,
 }
@@ -21,9 +24,10 @@ impl TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
+        let delay_ms = Arc::new(AtomicU64::new(0));
         let connections: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let accept = {
-            let (up, connections) = (up.clone(), connections.clone());
+            let (up, connections, delay_ms) = (up.clone(), connections.clone(), delay_ms.clone());
             tokio::spawn(async move {
                 loop {
                     let Ok((mut client, _)) = listener.accept().await else {
@@ -33,9 +37,15 @@ impl TcpProxy {
                         drop(client); // refused: the "database" is down
                         continue;
                     }
+                    let delay_ms = delay_ms.clone();
                     let task = tokio::spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(upstream).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        if let Ok(server) = TcpStream::connect(upstream).await {
+                            let (client_read, client_write) = client.into_split();
+                            let (server_read, server_write) = server.into_split();
+                            tokio::join!(
+                                forward(client_read, server_write, delay_ms.clone()),
+                                forward(server_read, client_write, delay_ms),
+                            );
                         }
                     });
                     connections.lock().unwrap().push(task.abort_handle());
@@ -45,9 +55,16 @@ impl TcpProxy {
         Self {
             addr,
             up,
+            delay_ms,
             connections,
             accept,
         }
+    }
+
+    /// Delays every chunk in both directions by `delay` (zero: no delay).
+    pub fn set_delay(&self, delay: Duration) {
+        self.delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Cuts every open connection and refuses new ones.
@@ -77,6 +94,30 @@ impl Drop for TcpProxy {
         self.down();
         self.accept.abort();
     }
+}
+
+/// Copies one direction of a connection, waiting the configured delay before each chunk.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay_ms: Arc<AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let delay = delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 /// The socket address of a database URL's server.

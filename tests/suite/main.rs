@@ -6,8 +6,10 @@ mod common;
 
 mod account;
 mod config;
+mod faults;
 mod flows;
 mod outage;
 mod rate_limit;
 mod security;
+mod server_faults;
 mod session;

@@ -1,0 +1,400 @@
+//! Fault behaviour on every backend (`SECURITY.md`, R2, R5, R7-R9, R11, R12): exhausted pools,
+//! a failing write inside a password change or a sign-in, a broken rate-limit store, a graceful
+//! shutdown and a hashing storm. Bounds only catch hangs; they say nothing about speed.
+
+use std::time::Duration;
+
+use authgate::{RateLimit, RateLimitStorage};
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::common::{Backend, Client, Jar, TestApp, TestDatabase, app_router, builder, q, serve};
+
+backend_tests!(
+    r02_an_exhausted_pool_answers_503_without_hashing,
+    r05_sign_out_on_one_instance_is_seen_by_the_other,
+    r07_a_failed_password_change_changes_nothing,
+    r07_every_session_is_revoked_however_many,
+    r08_a_failed_sign_in_keeps_the_previous_session,
+    r09_a_broken_rate_limit_store_fails_closed,
+    r11_graceful_shutdown_finishes_sign_ins_in_flight,
+    r12_a_hashing_storm_stays_bounded_and_answered,
+);
+
+const HANG: Duration = Duration::from_secs(60);
+
+/// A pool of exactly `connections` connections, waiting at most `acquire` for one.
+async fn small_pool(url: &str, connections: u32, acquire: Duration) -> authgate::Database {
+    macro_rules! pool {
+        ($options:ty) => {
+            <$options>::new()
+                .max_connections(connections)
+                .acquire_timeout(acquire)
+                .connect(url)
+                .await
+                .unwrap()
+                .into()
+        };
+    }
+    match url.split(':').next().unwrap() {
+        "sqlite" => pool!(sqlx::sqlite::SqlitePoolOptions),
+        #[cfg(feature = "postgres")]
+        "postgres" => pool!(sqlx::postgres::PgPoolOptions),
+        #[cfg(feature = "mysql")]
+        "mysql" => pool!(sqlx::mysql::MySqlPoolOptions),
+        other => panic!("no pool for {other}"),
+    }
+}
+
+/// Makes every insert into `session` fail inside the database (a trigger), until dropped.
+async fn fail_session_inserts(app: &TestApp) {
+    let statements: &[&str] = match app.backend() {
+        Backend::Sqlite => &[
+            r#"create trigger fail_session_insert before insert on "session" begin select raise(abort, 'injected failure'); end"#,
+        ],
+        Backend::Postgres => &[
+            "create function fail_session_insert() returns trigger as $$ begin raise exception 'injected failure'; end $$ language plpgsql",
+            r#"create trigger fail_session_insert before insert on "session" for each row execute function fail_session_insert()"#,
+        ],
+        Backend::MySql => &[
+            "create trigger fail_session_insert before insert on `session` for each row signal sqlstate '45000' set message_text = 'injected failure'",
+        ],
+    };
+    for statement in statements {
+        app.sql(statement).await;
+    }
+}
+
+async fn r02_an_exhausted_pool_answers_503_without_hashing(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    {
+        let setup = builder()
+            .validate()
+            .unwrap()
+            .connect(&db.url)
+            .await
+            .unwrap();
+        setup.migrate().await.unwrap();
+    }
+    let pool = small_pool(&db.url, 2, Duration::from_secs(1)).await;
+    let auth = builder().build(pool.clone()).unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+    let mut jar = Jar::default();
+    client
+        .post("/api/auth/sign-up/email")
+        .json(&json!({ "name": "P", "email": "pool@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+
+    // Hold both connections.
+    let held: Box<dyn std::any::Any + Send> = match &pool {
+        authgate::Database::Sqlite(p) => {
+            Box::new([p.acquire().await.unwrap(), p.acquire().await.unwrap()])
+        }
+        #[cfg(feature = "postgres")]
+        authgate::Database::Postgres(p) => {
+            Box::new([p.acquire().await.unwrap(), p.acquire().await.unwrap()])
+        }
+        #[cfg(feature = "mysql")]
+        authgate::Database::MySql(p) => {
+            Box::new([p.acquire().await.unwrap(), p.acquire().await.unwrap()])
+        }
+        _ => unreachable!(),
+    };
+    let me = tokio::time::timeout(HANG, client.get("/me").send_with(&mut jar))
+        .await
+        .unwrap();
+    assert_eq!(
+        (me.status.as_u16(), me.error_code()),
+        (503, "DATABASE_UNAVAILABLE".into())
+    );
+    assert_eq!(me.header("retry-after"), Some("1"));
+    assert!(me.set_cookies().is_empty());
+    let hashes = auth.password_hashes_computed();
+    let sign_in = client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "pool@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert_eq!(sign_in.status, 503);
+    assert_eq!(
+        auth.password_hashes_computed(),
+        hashes,
+        "no hashing without a connection"
+    );
+    drop(held);
+    // Released: service resumes, the same cookie works.
+    assert_eq!(client.get("/me").send_with(&mut jar).await.status, 200);
+}
+
+async fn r05_sign_out_on_one_instance_is_seen_by_the_other(backend: Backend) {
+    let a = TestApp::new(backend).await;
+    let b_auth = builder()
+        .validate()
+        .unwrap()
+        .connect(&a.db.url)
+        .await
+        .unwrap();
+    let (addr, _server) = serve(app_router(&b_auth)).await;
+    let b = Client::new(addr);
+    let mut jar = a.sign_up("two@example.com", "password123").await;
+    assert_eq!(
+        b.get("/me").send_with(&mut jar.clone()).await.status,
+        200,
+        "signed in on A, valid on B"
+    );
+    let out = b
+        .post("/api/auth/sign-out")
+        .with_frontend_origin()
+        .send_with(&mut jar.clone())
+        .await;
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        a.get("/me", &mut jar).await.status,
+        401,
+        "the very next request on A sees it"
+    );
+    // And a revocation on A is seen by B.
+    let mut first = a.sign_in("two@example.com", "password123").await;
+    let mut second = a.sign_in("two@example.com", "password123").await;
+    a.post("/api/auth/revoke-other-sessions", &mut first, json!({}))
+        .await;
+    assert_eq!(b.get("/me").send_with(&mut second).await.status, 401);
+    assert_eq!(b.get("/me").send_with(&mut first).await.status, 200);
+}
+
+async fn r07_a_failed_password_change_changes_nothing(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut jar = app.sign_up("atomic@example.com", "password123").await;
+    let other = app.sign_in("atomic@example.com", "password123").await;
+    fail_session_inserts(&app).await;
+    let response = app
+        .post(
+            "/api/auth/change-password",
+            &mut jar,
+            json!({ "currentPassword": "password123", "newPassword": "newpassword456", "revokeOtherSessions": true }),
+        )
+        .await;
+    assert_eq!(response.status, 500, "{}", response.text());
+    assert_eq!(response.error_code(), "INTERNAL_SERVER_ERROR");
+    assert!(response.set_cookies().is_empty());
+    // Rolled back: the old password, the old sessions.
+    assert_eq!(app.get("/me", &mut jar).await.status, 200);
+    assert_eq!(
+        app.client
+            .get("/me")
+            .header(
+                "cookie",
+                &format!("better-auth.session_token={}", other.session_cookie())
+            )
+            .send()
+            .await
+            .status,
+        200
+    );
+    let old_password = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "atomic@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert_eq!(
+        old_password.status, 500,
+        "sign-in reaches its (failing) session insert only with the right password"
+    );
+}
+
+async fn r07_every_session_is_revoked_however_many(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut jar = app
+        .sign_up("many-sessions@example.com", "password123")
+        .await;
+    let user_id = app.get("/me", &mut jar).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = backend;
+    let (expires, created) = match backend {
+        Backend::Sqlite => ("'2099-01-01T00:00:00.000Z'", "'2026-01-01T00:00:00.000Z'"),
+        // MySQL's timestamp ends in 2038.
+        _ => ("'2037-01-01 00:00:00'", "'2026-01-01 00:00:00'"),
+    };
+    let rows: Vec<String> = (0..600)
+        .map(|i| format!("('extra-session-{i:04}', {expires}, 'ExtraSessionToken{i:015}', {created}, {created}, '', '', '{user_id}')"))
+        .collect();
+    app.sql(&format!(
+        "insert into {} ({}, {}, {}, {}, {}, {}, {}, {}) values {}",
+        q(b, "session"),
+        q(b, "id"),
+        q(b, "expiresAt"),
+        q(b, "token"),
+        q(b, "createdAt"),
+        q(b, "updatedAt"),
+        q(b, "ipAddress"),
+        q(b, "userAgent"),
+        q(b, "userId"),
+        rows.join(", ")
+    ))
+    .await;
+    let response = app
+        .post(
+            "/api/auth/change-password",
+            &mut jar,
+            json!({ "currentPassword": "password123", "newPassword": "newpassword456", "revokeOtherSessions": true }),
+        )
+        .await;
+    assert_eq!(response.status, 200);
+    let left = app
+        .sql_scalar(&format!("select count(*) from {}", q(b, "session")))
+        .await;
+    assert_eq!(
+        left.as_deref(),
+        Some("1"),
+        "all 601 old sessions gone, only the new one left"
+    );
+}
+
+async fn r08_a_failed_sign_in_keeps_the_previous_session(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut jar = app.sign_up("keep@example.com", "password123").await;
+    fail_session_inserts(&app).await;
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .with_frontend_origin()
+        .json(&json!({ "email": "keep@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert!(
+        matches!(response.status.as_u16(), 500 | 503),
+        "{}",
+        response.status
+    );
+    assert!(response.set_cookies().is_empty());
+    assert_eq!(
+        app.get("/me", &mut jar).await.status,
+        200,
+        "the old session is deleted only after a new one exists"
+    );
+}
+
+async fn r09_a_broken_rate_limit_store_fails_closed(backend: Backend) {
+    let app = TestApp::with(backend, |b| {
+        b.rate_limit(RateLimit::default().storage(RateLimitStorage::Database))
+    })
+    .await;
+    let b = backend;
+    app.sql(&format!("drop table {}", q(b, "rateLimit"))).await;
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "x@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert_eq!(
+        (response.status.as_u16(), response.error_code()),
+        (503, "DATABASE_UNAVAILABLE".into())
+    );
+    assert_eq!(
+        app.auth.password_hashes_computed(),
+        0,
+        "refused before any work"
+    );
+}
+
+async fn r11_graceful_shutdown_finishes_sign_ins_in_flight(backend: Backend) {
+    let app = TestApp::with(backend, |b| b.max_concurrent_hashes(1)).await;
+    app.sign_up("drain@example.com", "password123").await;
+    let auth = builder()
+        .max_concurrent_hashes(1)
+        .validate()
+        .unwrap()
+        .connect(&app.db.url)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app_router(&auth).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    let client = Client::new(addr);
+    let before = app
+        .sql_scalar(&format!("select count(*) from {}", q(backend, "session")))
+        .await
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    let mut in_flight = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let client = client.clone();
+        in_flight.spawn(async move {
+            client
+                .post("/api/auth/sign-in/email")
+                .json(&json!({ "email": "drain@example.com", "password": "password123" }))
+                .send()
+                .await
+        });
+    }
+    // The sign-ins queue behind one hashing slot; shut down while they do.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let responses = tokio::time::timeout(HANG, in_flight.join_all())
+        .await
+        .expect("drained");
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.status == 200 && r.set_cookies().len() == 1)
+    );
+    tokio::time::timeout(HANG, server).await.unwrap().unwrap();
+    let after = app
+        .sql_scalar(&format!("select count(*) from {}", q(backend, "session")))
+        .await
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(after - before, 8, "every answered sign-in has its row");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections after the drain"
+    );
+}
+
+async fn r12_a_hashing_storm_stays_bounded_and_answered(backend: Backend) {
+    let app = TestApp::with(backend, |b| b.max_concurrent_hashes(2)).await;
+    let mut jar = app.sign_up("storm@example.com", "password123").await;
+    let mut storm = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let client = app.client.clone();
+        storm.spawn(async move {
+            client
+                .post("/api/auth/sign-in/email")
+                .json(&json!({ "email": "storm@example.com", "password": "wrong-password" }))
+                .send()
+                .await
+        });
+    }
+    // Requests that need no hashing are served during the storm.
+    let me = tokio::time::timeout(HANG, app.get("/api/auth/get-session", &mut jar))
+        .await
+        .expect("served during the storm");
+    assert_eq!(me.status, 200);
+    let responses = tokio::time::timeout(HANG, storm.join_all())
+        .await
+        .expect("every sign-in answered");
+    assert!(
+        responses.iter().all(|r| r.status == 401),
+        "{:?}",
+        responses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
