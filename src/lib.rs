@@ -12,6 +12,8 @@ mod credentials;
 mod crypto;
 mod error;
 mod extract;
+#[doc(hidden)]
+pub mod fuzz;
 mod layer;
 mod lookup;
 mod model;

@@ -22,16 +22,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Whether `url`'s origin is one of the trusted origins.
-fn is_trusted_origin(auth: &Auth, url: &str) -> bool {
+fn is_trusted_origin(trusted: &[String], url: &str) -> bool {
     let Ok(url) = Url::parse(url) else {
         return false;
     };
     let origin = url.origin();
-    origin.is_tuple()
-        && auth
-            .config()
-            .trusted_origins
-            .contains(&origin.ascii_serialization())
+    origin.is_tuple() && trusted.contains(&origin.ascii_serialization())
 }
 
 /// Better-Auth's `validateOrigin`: `Origin`, else `Referer`, must be trusted.
@@ -39,7 +35,7 @@ fn validate_origin(auth: &Auth, headers: &HeaderMap) -> Result<(), AuthError> {
     let origin = header(headers, "origin").or_else(|| header(headers, "referer"));
     match origin {
         None | Some("null") => Err(AuthError::missing_or_null_origin()),
-        Some(origin) if is_trusted_origin(auth, origin) => Ok(()),
+        Some(origin) if is_trusted_origin(&auth.config().trusted_origins, origin) => Ok(()),
         Some(_) => Err(AuthError::invalid_origin()),
     }
 }
@@ -77,12 +73,13 @@ pub(crate) fn check_login_csrf(auth: &Auth, headers: &HeaderMap) -> Result<(), A
     Ok(())
 }
 
-/// Whether `target` may be redirected to: a trusted origin, or a safe relative path.
-pub(crate) fn is_trusted_redirect(auth: &Auth, target: &str) -> bool {
+/// Whether `target` may be redirected to: one of the `trusted` origins, or a safe relative
+/// path.
+pub(crate) fn is_trusted_redirect(trusted: &[String], target: &str) -> bool {
     if target.starts_with('/') {
         return is_safe_relative_path(target);
     }
-    is_trusted_origin(auth, target)
+    is_trusted_origin(trusted, target)
 }
 
 /// Better-Auth's `isSafeRelativeURL`: one leading slash (never `//`), no backslash anywhere

@@ -65,46 +65,9 @@ impl FromRequest<Auth> for AuthRequest {
 }
 
 impl AuthRequest {
-    /// The body as Better-Auth parses it: `None` when there is none (or no `Content-Type`);
-    /// 415 for a type the endpoint does not read; 400 for malformed JSON.
+    /// The body as Better-Auth parses it; see [`parse_body`].
     pub(crate) fn body(&self, forms: Forms) -> Result<Option<Value>, AuthError> {
-        if self.body.is_empty() {
-            return Ok(None);
-        }
-        let Some(content_type) = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Ok(None);
-        };
-        let media_type = content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if media_type.is_empty() {
-            return Ok(None);
-        }
-        if media_type.contains("application/json") {
-            return serde_json::from_slice(&self.body)
-                .map(Some)
-                .map_err(|_| AuthError::invalid_json());
-        }
-        if forms == Forms::Accepted && media_type.contains("application/x-www-form-urlencoded") {
-            let text =
-                std::str::from_utf8(&self.body).map_err(|_| AuthError::invalid_body_encoding())?;
-            let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
-                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-                .collect();
-            return Ok(Some(Value::Object(map)));
-        }
-        let allowed = match forms {
-            Forms::Refused => "application/json",
-            Forms::Accepted => "application/x-www-form-urlencoded, application/json",
-        };
-        Err(AuthError::unsupported_media_type(&media_type, allowed))
+        parse_body(&self.headers, &self.body, forms)
     }
 
     /// A query parameter (the first occurrence).
@@ -138,6 +101,50 @@ const MAX_EMAIL_LENGTH: usize = 254;
 
 /// MySQL's `user.name` is `varchar(255)`: longer names would fail in the database.
 pub(crate) const MAX_NAME_LENGTH: usize = 255;
+
+/// The body as Better-Auth parses it: `None` when there is none (or no `Content-Type`);
+/// 415 for a type the endpoint does not read; 400 for malformed JSON.
+pub(crate) fn parse_body(
+    headers: &HeaderMap,
+    body: &[u8],
+    forms: Forms,
+) -> Result<Option<Value>, AuthError> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media_type.is_empty() {
+        return Ok(None);
+    }
+    if media_type.contains("application/json") {
+        return serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|_| AuthError::invalid_json());
+    }
+    if forms == Forms::Accepted && media_type.contains("application/x-www-form-urlencoded") {
+        let text = std::str::from_utf8(&body).map_err(|_| AuthError::invalid_body_encoding())?;
+        let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        return Ok(Some(Value::Object(map)));
+    }
+    let allowed = match forms {
+        Forms::Refused => "application/json",
+        Forms::Accepted => "application/x-www-form-urlencoded, application/json",
+    };
+    Err(AuthError::unsupported_media_type(&media_type, allowed))
+}
 
 /// How zod names the type it received.
 fn type_name(value: Option<&Value>) -> &'static str {

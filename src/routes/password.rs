@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::sign_up::check_password_length;
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session};
@@ -50,16 +51,38 @@ pub(crate) async fn verify_current_password(
     }
 }
 
+/// The change-password body.
+pub(crate) struct ChangePasswordInput {
+    new_password: String,
+    current_password: String,
+    revoke_other_sessions: bool,
+}
+
+impl ChangePasswordInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let new_password = fields.string("newPassword");
+        let current_password = fields.string("currentPassword");
+        let revoke_other_sessions = fields.optional_bool("revokeOtherSessions").unwrap_or(false);
+        fields.finish()?;
+        Ok(Self {
+            new_password,
+            current_password,
+            revoke_other_sessions,
+        })
+    }
+}
+
 pub(super) async fn change_password(
     State(auth): State<Auth>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Refused)?;
-    let mut fields = Fields::new(&body, Shape::Object);
-    let new_password = fields.string("newPassword");
-    let current_password = fields.string("currentPassword");
-    let revoke_other_sessions = fields.optional_bool("revokeOtherSessions").unwrap_or(false);
-    fields.finish()?;
+    let ChangePasswordInput {
+        new_password,
+        current_password,
+        revoke_other_sessions,
+    } = ChangePasswordInput::parse(&body)?;
     let current = require_session(&request).await?;
     let user = &current.user;
 

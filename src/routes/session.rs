@@ -65,6 +65,28 @@ pub(super) async fn list_sessions(
     Ok(json(&sessions))
 }
 
+/// The revoke-session body.
+pub(crate) struct RevokeSessionInput {
+    token: String,
+}
+
+impl RevokeSessionInput {
+    pub(crate) fn parse(body: &Option<serde_json::Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let token = fields.string("token");
+        fields.finish()?;
+        Ok(Self { token })
+    }
+}
+
+/// Accepts a body only if it is absent or an object (the revocations and sign-out).
+pub(crate) fn parse_optional_object(body: &Option<serde_json::Value>) -> Result<(), AuthError> {
+    if body.is_some() {
+        Fields::new(body, Shape::Object).finish()?;
+    }
+    Ok(())
+}
+
 /// `POST /revoke-session {token}`: deletes one of the user's sessions by its raw token. Always
 /// `{"status": true}`, whether or not such a session existed (and never another user's).
 pub(super) async fn revoke_session(
@@ -72,9 +94,7 @@ pub(super) async fn revoke_session(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Refused)?;
-    let mut fields = Fields::new(&body, Shape::Object);
-    let token = fields.string("token");
-    fields.finish()?;
+    let RevokeSessionInput { token } = RevokeSessionInput::parse(&body)?;
     let current = require_session(&request).await?;
     auth.database()
         .delete_session_of_user(&token, &current.user.id)
@@ -90,11 +110,7 @@ pub(super) async fn revoke_session(
 
 /// Reads an optional empty-object body (`{}` or nothing).
 fn optional_object_body(auth: &Auth, request: &AuthRequest) -> Result<(), AuthError> {
-    let body = prepare(auth, request, Forms::Refused)?;
-    if body.is_some() {
-        Fields::new(&body, Shape::Object).finish()?;
-    }
-    Ok(())
+    parse_optional_object(&prepare(auth, request, Forms::Refused)?)
 }
 
 /// `POST /revoke-sessions`: deletes every session of the user, the current one included, and

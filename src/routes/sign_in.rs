@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderValue, header};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::input::is_email;
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
@@ -24,19 +25,44 @@ struct SignInResponse<'a> {
     user: &'a User,
 }
 
+/// The sign-in body (the email's format is checked afterwards, as Better-Auth does).
+pub(crate) struct SignInInput {
+    email: String,
+    password: String,
+    callback_url: Option<String>,
+    remember: bool,
+}
+
+impl SignInInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let email = fields.string("email");
+        let password = fields.string("password");
+        let callback_url = fields
+            .optional_string("callbackURL")
+            .filter(|url| !url.is_empty());
+        let remember = fields.optional_bool("rememberMe").unwrap_or(true);
+        fields.finish()?;
+        Ok(Self {
+            email,
+            password,
+            callback_url,
+            remember,
+        })
+    }
+}
+
 pub(super) async fn sign_in_email(
     State(auth): State<Auth>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Accepted)?;
-    let mut fields = Fields::new(&body, Shape::Object);
-    let email = fields.string("email");
-    let password = fields.string("password");
-    let callback_url = fields
-        .optional_string("callbackURL")
-        .filter(|url| !url.is_empty());
-    let remember = fields.optional_bool("rememberMe").unwrap_or(true);
-    fields.finish()?;
+    let SignInInput {
+        email,
+        password,
+        callback_url,
+        remember,
+    } = SignInInput::parse(&body)?;
     origin::check_login_csrf(&auth, &request.headers)?;
 
     if !is_email(&email) {

@@ -10,17 +10,27 @@ use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
 use crate::auth::Auth;
 use crate::error::AuthError;
 
+/// The optional sign-out body (`callbackURL`, `disableRedirect`), checked and otherwise unused:
+/// authgate has no provider to sign out of.
+pub(crate) struct SignOutInput;
+
+impl SignOutInput {
+    pub(crate) fn parse(body: &Option<serde_json::Value>) -> Result<Self, AuthError> {
+        if body.is_some() {
+            let mut fields = Fields::new(body, Shape::Object);
+            let _ = fields.optional_string("callbackURL");
+            let _ = fields.optional_bool("disableRedirect");
+            fields.finish()?;
+        }
+        Ok(Self)
+    }
+}
+
 pub(super) async fn sign_out(
     State(auth): State<Auth>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    let body = prepare(&auth, &request, Forms::Refused)?;
-    if body.is_some() {
-        let mut fields = Fields::new(&body, Shape::Object);
-        let _ = fields.optional_string("callbackURL");
-        let _ = fields.optional_bool("disableRedirect");
-        fields.finish()?;
-    }
+    SignOutInput::parse(&prepare(&auth, &request, Forms::Refused)?)?;
     if let Some(credential) = request.lookup.credential() {
         auth.database()
             .delete_session(&credential.token)

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::input::MAX_NAME_LENGTH;
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
@@ -36,19 +37,47 @@ pub(crate) fn check_password_length(auth: &Auth, password: &str) -> Result<(), A
     Ok(())
 }
 
+/// The sign-up body, validated as Better-Auth's schema validates it.
+pub(crate) struct SignUpInput {
+    name: String,
+    email: String,
+    password: String,
+    image: Option<String>,
+    remember: bool,
+}
+
+impl SignUpInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::ObjectAndRecord);
+        let name = fields.bounded_string("name", MAX_NAME_LENGTH);
+        let email = fields.email("email");
+        let password = fields.non_empty_string("password");
+        let image = fields.optional_string("image");
+        let _callback_url = fields.optional_string("callbackURL");
+        let remember = fields.optional_bool("rememberMe").unwrap_or(true);
+        fields.finish()?;
+        Ok(Self {
+            name,
+            email,
+            password,
+            image,
+            remember,
+        })
+    }
+}
+
 pub(super) async fn sign_up_email(
     State(auth): State<Auth>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Accepted)?;
-    let mut fields = Fields::new(&body, Shape::ObjectAndRecord);
-    let name = fields.bounded_string("name", MAX_NAME_LENGTH);
-    let email = fields.email("email");
-    let password = fields.non_empty_string("password");
-    let image = fields.optional_string("image");
-    let _callback_url = fields.optional_string("callbackURL");
-    let remember = fields.optional_bool("rememberMe").unwrap_or(true);
-    fields.finish()?;
+    let SignUpInput {
+        name,
+        email,
+        password,
+        image,
+        remember,
+    } = SignUpInput::parse(&body)?;
     origin::check_login_csrf(&auth, &request.headers)?;
 
     if auth.config().disable_sign_up {

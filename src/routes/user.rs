@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use serde_json::Value;
 
 use super::input::MAX_NAME_LENGTH;
 use super::password::verify_current_password;
@@ -30,6 +31,61 @@ fn resend_session_cookie(auth: &Auth, request: &AuthRequest, token: &str, respon
     );
 }
 
+/// The update-user body: a name, an image (or `null`), nothing else.
+pub(crate) struct UpdateUserInput {
+    name: Option<String>,
+    image: Option<Option<String>>,
+}
+
+impl UpdateUserInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Record);
+        fields.finish_shape()?;
+        if fields.is_truthy("email") {
+            return Err(AuthError::email_can_not_be_updated());
+        }
+        let name = fields.optional_bounded_string("name", MAX_NAME_LENGTH);
+        let image = fields.optional_nullable_string("image");
+        fields.finish()?;
+        if name.is_none() && image.is_none() {
+            return Err(AuthError::no_fields_to_update());
+        }
+        Ok(Self { name, image })
+    }
+}
+
+/// The change-email body.
+pub(crate) struct ChangeEmailInput {
+    new_email: String,
+}
+
+impl ChangeEmailInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let new_email = fields.email("newEmail");
+        let _callback_url = fields.optional_string("callbackURL");
+        fields.finish()?;
+        Ok(Self { new_email })
+    }
+}
+
+/// The delete-user body.
+pub(crate) struct DeleteUserInput {
+    password: Option<String>,
+    token: Option<String>,
+}
+
+impl DeleteUserInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let _callback_url = fields.optional_string("callbackURL");
+        let password = fields.optional_string("password");
+        let token = fields.optional_string("token");
+        fields.finish()?;
+        Ok(Self { password, token })
+    }
+}
+
 /// `POST /update-user`: the name and the image. The email has its own endpoint; every other
 /// field (`id`, `emailVerified`, dates, unknown keys) is ignored, as in Better-Auth.
 pub(super) async fn update_user(
@@ -37,18 +93,9 @@ pub(super) async fn update_user(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Refused)?;
-    let mut fields = Fields::new(&body, Shape::Record);
-    fields.finish_shape()?;
+    Fields::new(&body, Shape::Record).finish_shape()?;
     let current = require_session(&request).await?;
-    if fields.is_truthy("email") {
-        return Err(AuthError::email_can_not_be_updated());
-    }
-    let name = fields.optional_bounded_string("name", MAX_NAME_LENGTH);
-    let image = fields.optional_nullable_string("image");
-    fields.finish()?;
-    if name.is_none() && image.is_none() {
-        return Err(AuthError::no_fields_to_update());
-    }
+    let UpdateUserInput { name, image } = UpdateUserInput::parse(&body)?;
     auth.database()
         .update_user(
             &current.user.id,
@@ -71,10 +118,7 @@ pub(super) async fn change_email(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&auth, &request, Forms::Refused)?;
-    let mut fields = Fields::new(&body, Shape::Object);
-    let new_email = fields.email("newEmail");
-    let _callback_url = fields.optional_string("callbackURL");
-    fields.finish()?;
+    let ChangeEmailInput { new_email } = ChangeEmailInput::parse(&body)?;
     let current = require_session(&request).await?;
     if !auth.config().change_email {
         return Err(AuthError::change_email_disabled());
@@ -119,11 +163,7 @@ pub(super) async fn delete_user(
         return Err(AuthError::not_found());
     }
     let body = prepare(&auth, &request, Forms::Refused)?;
-    let mut fields = Fields::new(&body, Shape::Object);
-    let _callback_url = fields.optional_string("callbackURL");
-    let password = fields.optional_string("password");
-    let token = fields.optional_string("token");
-    fields.finish()?;
+    let DeleteUserInput { password, token } = DeleteUserInput::parse(&body)?;
     let current = require_session(&request).await?;
 
     if token.is_some() {

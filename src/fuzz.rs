@@ -1,0 +1,159 @@
+//! Entry points for the fuzz targets in `fuzz/` and for `tests/fuzz_corpus.rs`, which replays
+//! their corpora on stable. Each takes arbitrary bytes, runs one parser or check, and panics if
+//! a property fails. Not part of the supported API.
+
+use http::{HeaderMap, HeaderValue, header};
+
+use crate::config::CookieSettings;
+use crate::cookies::{self, CookieNames};
+use crate::credentials::{self, UnsignedBearer};
+use crate::crypto::{signing, token};
+use crate::routes::{self, Forms};
+use crate::secret::SecretRing;
+
+const SECRET: &str = "fuzz-secret-0123456789abcdef0123456789abcdef";
+const OLD_SECRET: &str = "fuzz-old-secret-0123456789abcdef0123456789";
+
+fn ring() -> SecretRing {
+    SecretRing::new_unchecked(vec![SECRET.to_owned(), OLD_SECRET.to_owned()])
+}
+
+fn names() -> CookieNames {
+    CookieNames::new(&CookieSettings {
+        prefix: "better-auth".into(),
+        secure: false,
+        host_prefix: false,
+    })
+}
+
+fn headers_with(name: header::HeaderName, data: &[u8]) -> Option<HeaderMap> {
+    let value = HeaderValue::from_bytes(data).ok()?;
+    let mut headers = HeaderMap::new();
+    headers.insert(name, value);
+    Some(headers)
+}
+
+/// F1: the `Cookie` header. Never panics; whatever it yields as a session token verified and
+/// has the token's shape.
+pub fn cookie_header(data: &[u8]) {
+    let Some(headers) = headers_with(header::COOKIE, data) else {
+        return;
+    };
+    let names = names();
+    let _ = cookies::read(&headers, &names.session_token);
+    let _ = credentials::dont_remember(&headers, &names, &ring());
+    if let Some(found) =
+        credentials::session_token(&headers, &names, &ring(), UnsignedBearer::Refused)
+    {
+        assert!(token::is_session_token(&found.token));
+    }
+}
+
+/// F2: a signed value `value.signature`. Never panics; a value that verifies is one of the
+/// ring's signatures, and any one-byte change of it no longer verifies.
+pub fn signed_value(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let ring = ring();
+    if let Some(value) = signing::verify(&text, &ring) {
+        assert!(
+            ring.iter()
+                .any(|secret| signing::sign(value, secret) == text)
+        );
+    }
+    // Round trip with either secret, and no verification after a mutation.
+    let value: String = text.chars().filter(|c| *c != '.').take(64).collect();
+    if value.is_empty() {
+        return;
+    }
+    for secret in [SECRET, OLD_SECRET] {
+        let signed = signing::sign(&value, secret.as_bytes());
+        assert_eq!(signing::verify(&signed, &ring), Some(value.as_str()));
+        let mut bytes = signed.into_bytes();
+        let at = data.first().map_or(0, |b| usize::from(*b)) % bytes.len();
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        if let Ok(mutated) = String::from_utf8(bytes) {
+            let verified = signing::verify(&mutated, &ring);
+            assert!(
+                verified.is_none()
+                    || ring
+                        .iter()
+                        .any(|s| signing::sign(verified.unwrap_or_default(), s) == mutated)
+            );
+        }
+    }
+}
+
+/// F4: the `Authorization` header. Never panics; only a verified, token-shaped value comes out.
+pub fn bearer_header(data: &[u8]) {
+    let Some(headers) = headers_with(header::AUTHORIZATION, data) else {
+        return;
+    };
+    for unsigned in [UnsignedBearer::Refused, UnsignedBearer::Accepted] {
+        if let Some(found) = credentials::session_token(&headers, &names(), &ring(), unsigned) {
+            assert!(token::is_session_token(&found.token));
+        }
+    }
+}
+
+/// F5: a request body as every endpoint reads it. Never panics; every refusal is a client
+/// error with a message and a code.
+pub fn json_body(data: &[u8]) {
+    let (content_type, body) = match data.split_first() {
+        Some((selector, rest)) => (
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "application/json; charset=utf-8",
+            ][usize::from(*selector) % 4],
+            rest,
+        ),
+        None => ("application/json", data),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for forms in [Forms::Accepted, Forms::Refused] {
+        match routes::parse_body(&headers, body, forms) {
+            Ok(parsed) => {
+                for outcome in routes::parse_every_input(&parsed) {
+                    if let Err(err) = outcome {
+                        assert!(err.status().is_client_error(), "{err:?}");
+                        assert!(!err.message().is_empty() && !err.code().is_empty());
+                    }
+                }
+            }
+            Err(err) => assert!(err.status().is_client_error(), "{err:?}"),
+        }
+    }
+}
+
+/// F6: a redirect target. An accepted value is a safe relative path or on a trusted origin.
+pub fn redirect_target(data: &[u8]) {
+    let target = String::from_utf8_lossy(data);
+    let trusted = [
+        "http://localhost:3000".to_owned(),
+        "https://app.example.com".to_owned(),
+    ];
+    if !crate::origin::is_trusted_redirect(&trusted, &target) {
+        return;
+    }
+    if target.starts_with('/') {
+        assert!(
+            !target.starts_with("//") && !target.contains('\\'),
+            "{target:?}"
+        );
+        assert!(!target.chars().any(char::is_control), "{target:?}");
+        let path = target
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        assert!(!path.contains("%2f") && !path.contains("%5c"), "{target:?}");
+    } else {
+        let origin = url::Url::parse(&target)
+            .expect("accepted absolute targets parse")
+            .origin()
+            .ascii_serialization();
+        assert!(trusted.contains(&origin), "{target:?}");
+    }
+}
