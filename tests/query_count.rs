@@ -169,4 +169,95 @@ async fn single_connection_pool(url: &str) -> authgate::Database {
     }
 }
 
-backend_tests!(queries_per_request);
+/// Check 10: the tamper matrix. Every variant below is anonymous; those that fail the
+/// signature or shape check cost no query, a validly signed unknown token exactly one; the raw
+/// and percent-encoded forms of the real cookie, and the quoted form, are accepted.
+async fn c10_tamper_matrix(backend: Backend) {
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    let db = single_connection_pool(&test_db.url).await;
+    let auth = builder().build(db.clone()).unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+    let mut jar = Jar::default();
+    client
+        .post("/api/auth/sign-up/email")
+        .json(&serde_json::json!({ "name": "T", "email": "tamper@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    let token = jar.session_token();
+    let signed = auth.sign_session_token(&token);
+    let (_, signature) = signed.split_once('.').unwrap();
+    let flip = |s: &str, at: usize| {
+        let mut bytes = s.as_bytes().to_vec();
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    let base64url = signature.replace('+', "-").replace('/', "_");
+    let jwt_like = auth.sign_session_token("eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jbyJ9");
+    let mut cases: Vec<(&str, String, usize, u16)> = vec![
+        (
+            "(a) token flipped",
+            encode_signed(&format!("{}.{signature}", flip(&token, 3))),
+            0,
+            401,
+        ),
+        (
+            "(b) signature flipped",
+            encode_signed(&format!("{token}.{}", flip(signature, 3))),
+            0,
+            401,
+        ),
+        (
+            "(c) unpadded signature",
+            encode_signed(&format!("{token}.{}", signature.trim_end_matches('='))),
+            0,
+            401,
+        ),
+        ("(d) no dot", token.clone(), 0, 401),
+        ("(e) empty", String::new(), 0, 401),
+        ("(f) T.S.x", format!("{}.x", encode_signed(&signed)), 0, 401),
+        (
+            "(11) a JWT's header.payload, validly signed",
+            encode_signed(&jwt_like),
+            0,
+            401,
+        ),
+        (
+            "(g) signed unknown token",
+            encode_signed(&auth.sign_session_token("UnknownTokenUnknownTokenUnknown1")),
+            1,
+            401,
+        ),
+        ("(h) raw", signed.clone(), 1, 200),
+        ("(h) percent-encoded", encode_signed(&signed), 1, 200),
+        (
+            "(i) quoted",
+            format!("\"{}\"", encode_signed(&signed)),
+            1,
+            200,
+        ),
+    ];
+    // Only a signature with `+` or `/` has a different base64url spelling.
+    if base64url != signature {
+        cases.push((
+            "(c) base64url signature",
+            encode_signed(&format!("{token}.{base64url}")),
+            0,
+            401,
+        ));
+    }
+    for (what, value, expected_queries, status) in cases {
+        let request = client
+            .get("/me")
+            .header("cookie", &format!("better-auth.session_token={value}"));
+        let (queries, response) = count(request.send()).await;
+        assert_eq!(response.status, status, "{what}");
+        // An unknown token is looked up once; its cookie is then cleared (no further query).
+        assert_eq!(queries, expected_queries, "{what}");
+    }
+}
+
+backend_tests!(queries_per_request, c10_tamper_matrix);

@@ -60,6 +60,31 @@ mod tests {
         assert_eq!(seen.len(), 62);
     }
 
+    /// Each position of the token is uniform over the 62 characters: a chi-square test over
+    /// 10,000 tokens (61 degrees of freedom; 112 is the p = 0.0001 critical value).
+    #[test]
+    fn characters_are_uniform_at_every_position() {
+        let tokens: Vec<Vec<u8>> = (0..10_000).map(|_| generate(ID_LEN).into_bytes()).collect();
+        let expected = tokens.len() as f64 / ALPHABET.len() as f64;
+        for position in 0..ID_LEN {
+            let mut counts = [0u32; 256];
+            for token in &tokens {
+                counts[usize::from(token[position])] += 1;
+            }
+            let chi_square: f64 = ALPHABET
+                .iter()
+                .map(|&c| {
+                    let observed = f64::from(counts[usize::from(c)]);
+                    (observed - expected).powi(2) / expected
+                })
+                .sum();
+            assert!(
+                chi_square < 112.0,
+                "position {position}: chi-square {chi_square}"
+            );
+        }
+    }
+
     #[test]
     fn token_shape_check() {
         assert!(is_session_token("VocO25tpasHgAYbnltL5dHFfNiSzsK81"));
