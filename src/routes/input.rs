@@ -128,12 +128,12 @@ pub(crate) fn parse_body(
         return Ok(None);
     }
     if media_type.contains("application/json") {
-        return serde_json::from_slice(&body)
+        return serde_json::from_slice(body)
             .map(Some)
             .map_err(|_| AuthError::invalid_json());
     }
     if forms == Forms::Accepted && media_type.contains("application/x-www-form-urlencoded") {
-        let text = std::str::from_utf8(&body).map_err(|_| AuthError::invalid_body_encoding())?;
+        let text = std::str::from_utf8(body).map_err(|_| AuthError::invalid_body_encoding())?;
         let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
             .collect();

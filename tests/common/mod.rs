@@ -10,6 +10,7 @@
 
 pub mod http_client;
 pub mod outage;
+pub mod processes;
 pub mod replay;
 
 use std::net::SocketAddr;
@@ -107,6 +108,37 @@ impl TestDatabase {
                     }),
                 }
             }
+        }
+    }
+
+    /// A whole PostgreSQL *database* (not a schema) for one test, for programs that cannot be
+    /// pointed at a schema, such as a Better-Auth server.
+    pub async fn new_postgres_database() -> Self {
+        let name = format!("authgate_t_{}", random_suffix());
+        let admin_url = env_url("AUTHGATE_TEST_POSTGRES_URL");
+        admin_execute(&admin_url, &format!("create database {name}")).await;
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let base = base.rsplit_once('/').map(|(base, _)| base).unwrap_or(base);
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        Self {
+            backend: Backend::Postgres,
+            url: format!("{base}/{name}{query}"),
+            cleanup: Some(Cleanup::Server {
+                admin_url,
+                statement: format!("drop database {name} with (force)"),
+            }),
+        }
+    }
+
+    /// The file behind a SQLite test database.
+    pub fn sqlite_path(&self) -> &std::path::Path {
+        match &self.cleanup {
+            Some(Cleanup::File(path)) => path,
+            _ => panic!("not a SQLite test database"),
         }
     }
 

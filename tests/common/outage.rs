@@ -30,7 +30,7 @@ impl TcpProxy {
             let (up, connections, delay_ms) = (up.clone(), connections.clone(), delay_ms.clone());
             tokio::spawn(async move {
                 loop {
-                    let Ok((mut client, _)) = listener.accept().await else {
+                    let Ok((client, _)) = listener.accept().await else {
                         return;
                     };
                     if !up.load(Ordering::SeqCst) {

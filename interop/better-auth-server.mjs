@@ -1,0 +1,78 @@
+// A real Better-Auth 1.7.25 server for authgate's cross-implementation tests, configured by
+// environment variables:
+//   BA_DB=postgres DATABASE_URL=postgres://...   or   BA_DB=sqlite SQLITE_PATH=/path/to/file.db
+//   PORT, BETTER_AUTH_SECRET, BASE_URL (e.g. http://localhost:4100), TRUSTED_ORIGINS (a,b)
+//   MIGRATE=1: run Better-Auth's own migration, print "migrated" and exit.
+//   MIGRATE=check: print what Better-Auth's migration would change, as JSON
+//     {"create":[tables],"add":[{"table","fields":[...]}]}, and exit.
+// Otherwise it serves /api/auth on 127.0.0.1:PORT and prints "listening <port>" when ready.
+import http from "node:http";
+import { betterAuth } from "better-auth";
+import { getMigrations } from "better-auth/db/migration";
+import { toNodeHandler } from "better-auth/node";
+import { bearer } from "better-auth/plugins";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`better-auth-server: ${name} is required`);
+    process.exit(2);
+  }
+  return value;
+}
+
+async function database() {
+  switch (required("BA_DB")) {
+    case "postgres": {
+      const { default: pg } = await import("pg");
+      return new pg.Pool({ connectionString: required("DATABASE_URL"), max: 5 });
+    }
+    case "sqlite": {
+      const { default: Database } = await import("better-sqlite3");
+      return new Database(required("SQLITE_PATH"));
+    }
+    default:
+      console.error("better-auth-server: BA_DB must be postgres or sqlite");
+      process.exit(2);
+  }
+}
+
+const db = await database();
+const auth = betterAuth({
+  database: db,
+  secret: required("BETTER_AUTH_SECRET"),
+  baseURL: required("BASE_URL"),
+  trustedOrigins: (process.env.TRUSTED_ORIGINS || "").split(",").filter(Boolean),
+  emailAndPassword: { enabled: true, autoSignIn: true },
+  plugins: [bearer()],
+});
+
+async function closeDatabase() {
+  if (typeof db.end === "function") await db.end();
+  if (typeof db.close === "function") db.close();
+}
+
+if (process.env.MIGRATE === "check") {
+  const { toBeCreated, toBeAdded } = await getMigrations(auth.options);
+  console.log(
+    JSON.stringify({
+      create: toBeCreated.map((t) => t.table),
+      add: toBeAdded.map((t) => ({ table: t.table, fields: Object.keys(t.fields) })),
+    }),
+  );
+  await closeDatabase();
+  process.exit(0);
+}
+
+if (process.env.MIGRATE === "1") {
+  const { runMigrations } = await getMigrations(auth.options);
+  await runMigrations();
+  console.log("migrated");
+  await closeDatabase();
+  process.exit(0);
+}
+
+const port = Number(required("PORT"));
+const server = http.createServer(toNodeHandler(auth));
+server.listen(port, "127.0.0.1", () => console.log(`listening ${port}`));
+process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -1,0 +1,441 @@
+//! Cross-implementation tests: a real Better-Auth 1.7.25 server (Node, `interop/`) and authgate
+//! share one database and one secret, and each accepts what the other wrote: users, passwords,
+//! session cookies, bearer tokens, sign-outs and revocations, and each other's schema. Then
+//! Better-Auth's official client drives the quickstart.
+//!
+//! These need the npm install in `interop/` (`bash .ci/run` does it; by hand
+//! `npm ci --prefix interop`), so they are `#[ignore]`d for a plain `cargo test`.
+
+mod common;
+
+use common::processes::{
+    BetterAuthDatabase, BetterAuthServer, Quickstart, better_auth_check, better_auth_migrate,
+    better_sqlite3_available, interop_dir,
+};
+use common::{Backend, Client, FRONTEND, Jar, TEST_SECRET, TestApp, TestDatabase, TestResponse};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "shared-password-1";
+const NEW_PASSWORD: &str = "shared-password-2";
+
+/// One of the two servers on the shared database.
+struct Side {
+    name: &'static str,
+    client: Client,
+    better_auth: bool,
+}
+
+impl Side {
+    async fn send(&self, path: &str, jar: &mut Jar, body: Value) -> TestResponse {
+        self.client
+            .post(path)
+            .header("origin", FRONTEND)
+            .json(&body)
+            .send_with(jar)
+            .await
+    }
+
+    async fn sign_up(&self, email: &str) -> (Jar, TestResponse) {
+        let mut jar = Jar::default();
+        let body = json!({ "name": self.name, "email": email, "password": PASSWORD });
+        let response = self.send("/api/auth/sign-up/email", &mut jar, body).await;
+        assert_eq!(response.status, 200, "{}: {}", self.name, response.text());
+        (jar, response)
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> (Jar, TestResponse) {
+        let mut jar = Jar::default();
+        let body = json!({ "email": email, "password": password });
+        let response = self.send("/api/auth/sign-in/email", &mut jar, body).await;
+        (jar, response)
+    }
+
+    async fn signed_in(&self, email: &str, password: &str) -> (Jar, TestResponse) {
+        let (jar, response) = self.sign_in(email, password).await;
+        assert_eq!(response.status, 200, "{}: {}", self.name, response.text());
+        (jar, response)
+    }
+
+    /// Who this side says the jar's cookie belongs to: authgate through `SessionLayer` and
+    /// `CurrentUser` (`/me`), Better-Auth through its `get-session`.
+    async fn whoami(&self, jar: &Jar) -> Option<String> {
+        let mut jar = jar.clone();
+        let path = if self.better_auth {
+            "/api/auth/get-session"
+        } else {
+            "/me"
+        };
+        let response = self.client.get(path).send_with(&mut jar).await;
+        self.identity(response)
+    }
+
+    async fn whoami_bearer(&self, token: &str) -> Option<String> {
+        let path = if self.better_auth {
+            "/api/auth/get-session"
+        } else {
+            "/me"
+        };
+        let response = self
+            .client
+            .get(path)
+            .header("authorization", &format!("Bearer {token}"))
+            .send()
+            .await;
+        self.identity(response)
+    }
+
+    fn identity(&self, response: TestResponse) -> Option<String> {
+        let body = response.json();
+        if self.better_auth {
+            assert_eq!(response.status, 200, "{}: {}", self.name, response.text());
+            (!body.is_null()).then(|| body["user"]["email"].as_str().unwrap().to_owned())
+        } else if response.status == 401 {
+            assert_eq!(body["code"], "UNAUTHORIZED");
+            None
+        } else {
+            assert_eq!(response.status, 200, "{}: {}", self.name, response.text());
+            Some(body["email"].as_str().unwrap().to_owned())
+        }
+    }
+
+    async fn session_tokens(&self, jar: &mut Jar) -> Vec<String> {
+        let response = self
+            .client
+            .get("/api/auth/list-sessions")
+            .send_with(jar)
+            .await;
+        assert_eq!(response.status, 200, "{}: {}", self.name, response.text());
+        let mut tokens: Vec<String> = response
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["token"].as_str().unwrap().to_owned())
+            .collect();
+        tokens.sort();
+        tokens
+    }
+}
+
+/// Everything one side writes, the other reads, in both directions.
+async fn both_directions(node: &Side, rust: &Side) {
+    let from_node = "made-by-node@example.com";
+    let from_rust = "made-by-rust@example.com";
+
+    // Users made on one side sign in on the other; each side's cookie is accepted by the other.
+    let (node_jar, _) = node.sign_up(from_node).await;
+    assert_eq!(rust.whoami(&node_jar).await.as_deref(), Some(from_node));
+    let (rust_jar, _) = rust.signed_in(from_node, PASSWORD).await;
+    assert_eq!(node.whoami(&rust_jar).await.as_deref(), Some(from_node));
+
+    let (rust_jar_2, _) = rust.sign_up(from_rust).await;
+    assert_eq!(node.whoami(&rust_jar_2).await.as_deref(), Some(from_rust));
+    let (node_jar_2, _) = node.signed_in(from_rust, PASSWORD).await;
+    assert_eq!(rust.whoami(&node_jar_2).await.as_deref(), Some(from_rust));
+
+    // A wrong password is refused for the other side's users, with the same answer.
+    for (side, email) in [(node, from_rust), (rust, from_node)] {
+        let (_, refused) = side.sign_in(email, "not-the-password").await;
+        assert_eq!(refused.status, 401, "{}", side.name);
+        assert_eq!(refused.error_code(), "INVALID_EMAIL_OR_PASSWORD");
+    }
+
+    // Sign-out on one side is seen by the other on the very next request.
+    for (signing_out, other, mut jar) in [(rust, node, node_jar), (node, rust, rust_jar_2)] {
+        let stale = jar.clone();
+        let out = signing_out
+            .send("/api/auth/sign-out", &mut jar, json!({}))
+            .await;
+        assert_eq!(out.status, 200, "{}: {}", signing_out.name, out.text());
+        assert_eq!(out.json(), json!({ "success": true }));
+        assert_eq!(
+            other.whoami(&stale).await,
+            None,
+            "{} still knows it",
+            other.name
+        );
+        assert_eq!(signing_out.whoami(&stale).await, None);
+    }
+
+    // Both list the same sessions; a revoke on one side is seen by the other.
+    let (mut phone, _) = node.signed_in(from_node, PASSWORD).await;
+    let (mut laptop, _) = rust.signed_in(from_node, PASSWORD).await;
+    let listed_by_node = node.session_tokens(&mut laptop).await;
+    assert_eq!(listed_by_node, rust.session_tokens(&mut phone).await);
+    assert!(listed_by_node.contains(&phone.session_token()));
+    assert!(listed_by_node.contains(&laptop.session_token()));
+
+    let body = json!({ "token": rust_jar.session_token() });
+    let revoked = node
+        .send("/api/auth/revoke-session", &mut phone, body)
+        .await;
+    assert_eq!(
+        revoked.json(),
+        json!({ "status": true }),
+        "{}",
+        revoked.text()
+    );
+    assert_eq!(rust.whoami(&rust_jar).await, None);
+
+    let revoked = rust
+        .send("/api/auth/revoke-other-sessions", &mut laptop, json!({}))
+        .await;
+    assert_eq!(
+        revoked.json(),
+        json!({ "status": true }),
+        "{}",
+        revoked.text()
+    );
+    assert_eq!(node.whoami(&phone).await, None, "the phone was revoked");
+    assert_eq!(node.whoami(&laptop).await.as_deref(), Some(from_node));
+
+    // Bearer tokens, as each side hands them out in `set-auth-token`, work on the other.
+    let (_, node_sign_in) = node.signed_in(from_rust, PASSWORD).await;
+    let (_, rust_sign_in) = rust.signed_in(from_rust, PASSWORD).await;
+    let node_bearer = node_sign_in
+        .header("set-auth-token")
+        .expect("Better-Auth's token");
+    let rust_bearer = rust_sign_in
+        .header("set-auth-token")
+        .expect("authgate's token");
+    assert_eq!(
+        rust.whoami_bearer(node_bearer).await.as_deref(),
+        Some(from_rust)
+    );
+    assert_eq!(
+        node.whoami_bearer(rust_bearer).await.as_deref(),
+        Some(from_rust)
+    );
+
+    // A password changed on one side (revoking the other sessions) holds on the other.
+    let (mut other_device, _) = node.signed_in(from_node, PASSWORD).await;
+    let body = json!({
+        "currentPassword": PASSWORD,
+        "newPassword": NEW_PASSWORD,
+        "revokeOtherSessions": true,
+    });
+    let changed = rust
+        .send("/api/auth/change-password", &mut laptop, body)
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    assert_eq!(node.whoami(&other_device).await, None);
+    assert_eq!(node.whoami(&laptop).await.as_deref(), Some(from_node));
+    let (_, old) = node.sign_in(from_node, PASSWORD).await;
+    assert_eq!(old.status, 401);
+    node.signed_in(from_node, NEW_PASSWORD).await;
+
+    // A profile updated on one side is what the other serves.
+    let updated = node
+        .send(
+            "/api/auth/update-user",
+            &mut other_device,
+            json!({ "name": "x" }),
+        )
+        .await;
+    assert_eq!(updated.status, 401, "the revoked device cannot update");
+    let updated = node
+        .send(
+            "/api/auth/update-user",
+            &mut laptop,
+            json!({ "name": "Renamed on Node" }),
+        )
+        .await;
+    assert_eq!(
+        updated.json(),
+        json!({ "status": true }),
+        "{}",
+        updated.text()
+    );
+    let mut jar = laptop.clone();
+    let me = rust.client.get("/me").send_with(&mut jar).await;
+    assert_eq!(me.json()["name"], "Renamed on Node");
+}
+
+/// authgate on `db`, with `set-auth-token` on (as Better-Auth's bearer plugin).
+async fn authgate_on(db: TestDatabase) -> TestApp {
+    TestApp::on(db, |b| b.set_auth_token_header(true)).await
+}
+
+fn sides(better_auth: &BetterAuthServer, authgate: &TestApp) -> (Side, Side) {
+    let node = Side {
+        name: "Better-Auth",
+        client: better_auth.client(),
+        better_auth: true,
+    };
+    let rust = Side {
+        name: "authgate",
+        client: authgate.client.clone(),
+        better_auth: false,
+    };
+    (node, rust)
+}
+
+/// The schema Better-Auth's migration made is used by authgate as it is.
+async fn on_better_auths_schema(db: TestDatabase, database: BetterAuthDatabase<'_>) {
+    better_auth_migrate(&database, TEST_SECRET);
+    let auth = common::builder()
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let report = auth.migrate().await.unwrap();
+    assert!(
+        report.is_empty(),
+        "authgate wanted to change it: {report:?}"
+    );
+    auth.database().close().await;
+
+    // Declared in this order so that Better-Auth stops before the database is dropped.
+    let authgate = authgate_on(db).await;
+    let better_auth = BetterAuthServer::start(&database, TEST_SECRET).await;
+    let (node, rust) = sides(&better_auth, &authgate);
+    both_directions(&node, &rust).await;
+}
+
+/// The schema `auth.migrate()` made is complete for Better-Auth's migration and serves it.
+async fn on_authgates_schema(db: TestDatabase, database: BetterAuthDatabase<'_>) {
+    let authgate = authgate_on(db).await;
+    assert_eq!(
+        better_auth_check(&database, TEST_SECRET),
+        json!({ "create": [], "add": [] }),
+        "Better-Auth's migration would change authgate's schema"
+    );
+    let better_auth = BetterAuthServer::start(&database, TEST_SECRET).await;
+    let (node, rust) = sides(&better_auth, &authgate);
+    both_directions(&node, &rust).await;
+}
+
+/// better-sqlite3 is a native build; where it could not be built, say so loudly (on the
+/// terminal, past the test harness's capture) rather than pass in silence.
+fn sqlite_available() -> bool {
+    match better_sqlite3_available() {
+        Ok(()) => true,
+        Err(reason) => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: Better-Auth on SQLite (better-sqlite3): {reason}"
+            );
+            false
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_migrated_by_better_auth() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    on_better_auths_schema(db, BetterAuthDatabase::Postgres(&url)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_migrated_by_authgate() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    on_authgates_schema(db, BetterAuthDatabase::Postgres(&url)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_migrated_by_better_auth() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    on_better_auths_schema(db, BetterAuthDatabase::Sqlite(&path)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_migrated_by_authgate() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    on_authgates_schema(db, BetterAuthDatabase::Sqlite(&path)).await;
+}
+
+/// `interop/client.mjs`: Better-Auth's official client through signUp, signIn, getSession,
+/// listSessions, revokeOtherSessions, changePassword, updateUser and signOut against the
+/// quickstart process on `backend`.
+async fn official_client_drives_the_quickstart(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let dir = tempdir("client", backend);
+    let quickstart = Quickstart::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &db.url),
+            ("BETTER_AUTH_SECRET", TEST_SECRET),
+        ],
+    )
+    .await;
+    let port = quickstart.port;
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("client.mjs")
+            .current_dir(interop_dir())
+            .env("AUTHGATE_URL", format!("http://127.0.0.1:{port}"))
+            .env("ORIGIN", format!("http://localhost:{port}"))
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    quickstart.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the client failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap()).unwrap();
+    assert_eq!(
+        report,
+        json!({ "ok": true, "steps": [
+            "signUp.email", "signIn.email", "getSession", "listSessions",
+            "revokeOtherSessions", "changePassword", "updateUser", "signOut",
+        ] })
+    );
+}
+
+fn tempdir(what: &str, backend: Backend) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "authgate-interop-{what}-{backend:?}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// One per backend, named like the rest of the suite so that `.ci/run` counts them per backend.
+mod sqlite {
+    #[tokio::test]
+    #[ignore = "needs the Better-Auth install (bash .ci/run sets it up)"]
+    async fn official_client_drives_the_quickstart() {
+        super::official_client_drives_the_quickstart(super::Backend::Sqlite).await
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+    async fn official_client_drives_the_quickstart() {
+        super::official_client_drives_the_quickstart(super::Backend::Postgres).await
+    }
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    #[tokio::test]
+    #[ignore = "needs MariaDB/MySQL and the Better-Auth install (bash .ci/run sets both up)"]
+    async fn official_client_drives_the_quickstart() {
+        super::official_client_drives_the_quickstart(super::Backend::MySql).await
+    }
+}
