@@ -24,7 +24,13 @@ struct Fixture {
     auth: Auth,
     app: Router,
     cookie: String,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
@@ -75,7 +81,7 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
             auth,
             app,
             cookie,
-            _dir: dir,
+            dir,
         }
     })
 }
