@@ -413,29 +413,7 @@ fn tempdir(what: &str, backend: Backend) -> std::path::PathBuf {
     dir
 }
 
-// One per backend, named like the rest of the suite so that `.ci/run` counts them per backend.
-mod sqlite {
-    #[tokio::test]
-    #[ignore = "needs the Better-Auth install (bash .ci/run sets it up)"]
-    async fn official_client_drives_the_quickstart() {
-        super::official_client_drives_the_quickstart(super::Backend::Sqlite).await
-    }
-}
-
-#[cfg(feature = "postgres")]
-mod postgres {
-    #[tokio::test]
-    #[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
-    async fn official_client_drives_the_quickstart() {
-        super::official_client_drives_the_quickstart(super::Backend::Postgres).await
-    }
-}
-
-#[cfg(feature = "mysql")]
-mod mysql {
-    #[tokio::test]
-    #[ignore = "needs MariaDB/MySQL and the Better-Auth install (bash .ci/run sets both up)"]
-    async fn official_client_drives_the_quickstart() {
-        super::official_client_drives_the_quickstart(super::Backend::MySql).await
-    }
-}
+backend_tests!(
+    ignore = "needs the Better-Auth install, and PostgreSQL/MariaDB for those variants (bash .ci/run sets them up)";
+    official_client_drives_the_quickstart
+);

@@ -441,6 +441,38 @@ impl Drop for TestApp {
 /// Generates one `#[tokio::test]` per backend for each listed `async fn(Backend)`.
 #[macro_export]
 macro_rules! backend_tests {
+    // Tests that need something beyond the databases: ignored on every backend, with `$why`.
+    (ignore = $why:literal; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                #[ignore = $why]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[ignore = $why]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            )*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(
+                #[tokio::test]
+                #[ignore = $why]
+                async fn $name() {
+                    super::$name($crate::common::Backend::MySql).await
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
