@@ -6,12 +6,14 @@
 //!
 //! - `PORT` changes the port; `DATABASE_URL` picks another database (`sqlite:`, `postgres:`,
 //!   and `mysql:` when built with `--features mysql`).
-//! - The secret comes from `BETTER_AUTH_SECRET` (or `AUTH_SECRET`). Without one, *this example*
+//! - The secret comes from `BETTER_AUTH_SECRETS`, `BETTER_AUTH_SECRET` or `AUTH_SECRET`, checked
+//!   by the library (a weak one stops the example). Without any of them, *this example*
 //!   (never the library) generates a random secret into `authgate-quickstart.secret` on first
 //!   run and reuses it, so sessions survive restarts.
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
 //!   `GET /health` (200 when the database is reachable and writable, 503 otherwise).
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,6 +30,7 @@ const DEFAULT_DATABASE: &str = "sqlite://authgate-quickstart.db?mode=rwc";
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,11 +52,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = Auth::builder()
         .trusted_origin(format!("http://127.0.0.1:{port}"))
         .set_auth_token_header(true);
-    if std::env::var_os("BETTER_AUTH_URL").is_none() && std::env::var_os("AUTH_URL").is_none() {
+    if !is_set("BETTER_AUTH_URL") && !is_set("AUTH_URL") {
         builder = builder.base_url(format!("http://localhost:{port}"));
     }
-    if std::env::var_os("BETTER_AUTH_SECRET").is_none() && std::env::var_os("AUTH_SECRET").is_none()
-    {
+    // The library reads these itself (and refuses weak values); only without any of them does
+    // the example fall back to its own secret file.
+    if !is_set("BETTER_AUTH_SECRETS") && !is_set("BETTER_AUTH_SECRET") && !is_set("AUTH_SECRET") {
         builder = builder.secret(example_secret()?);
     }
     // Validates the whole configuration (secret first) before touching the database.
@@ -99,6 +103,12 @@ async fn health(
             )
         }
     }
+}
+
+/// Whether an environment variable is set to something (an empty one counts as unset, as in
+/// the library).
+fn is_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
 }
 
 /// The example's own secret: read from `authgate-quickstart.secret`, or created there (32

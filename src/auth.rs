@@ -100,7 +100,7 @@ impl Auth {
     }
 
     pub(crate) fn new(config: AuthConfig, database: Database) -> Self {
-        let hasher = PasswordHasher::new(config.max_concurrent_hashes);
+        let hasher = PasswordHasher::new(config.max_concurrent_hashes, config.hash_queue_timeout);
         let cookie_names = CookieNames::new(&config.cookies);
         Self {
             inner: Arc::new(Inner {
@@ -167,6 +167,17 @@ impl Auth {
     /// most expensive thing it does.
     pub fn password_hashes_computed(&self) -> u64 {
         self.inner.hasher.computed()
+    }
+
+    /// How many scrypt computations are running at this moment (at most
+    /// [`max_concurrent_hashes`](AuthBuilder::max_concurrent_hashes)).
+    pub fn password_hashes_running(&self) -> usize {
+        self.inner.hasher.running()
+    }
+
+    /// The most scrypt computations this instance has run at once since it started.
+    pub fn password_hashes_peak(&self) -> usize {
+        self.inner.hasher.peak_running()
     }
 
     /// Signs a session token as the session cookie and the bearer header carry it

@@ -25,6 +25,8 @@ const MIN_PASSWORD_FLOOR: usize = 8;
 const DEFAULT_COOKIE_PREFIX: &str = "better-auth";
 /// Auth request bodies are small JSON objects; anything larger is refused before parsing.
 const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a sign-in waits for a hashing slot before the server answers 503.
+const DEFAULT_HASH_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so longer sessions cannot work.
 const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(400 * 24 * 60 * 60);
 
@@ -96,6 +98,19 @@ pub(crate) struct CookieSettings {
     pub(crate) host_prefix: bool,
 }
 
+/// The verdict on a new password: `Err` carries the reason given to the user.
+type PasswordCheck = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+
+/// A check of new passwords; see [`AuthBuilder::password_policy`].
+#[derive(Clone)]
+pub(crate) struct PasswordPolicy(pub(crate) std::sync::Arc<PasswordCheck>);
+
+impl fmt::Debug for PasswordPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordPolicy(..)")
+    }
+}
+
 /// Collects options; see [`Auth::builder`].
 #[derive(Clone)]
 #[must_use = "an AuthBuilder does nothing until validated or connected"]
@@ -115,6 +130,8 @@ pub struct AuthBuilder {
     secure_cookies: Option<bool>,
     host_prefix_cookies: bool,
     max_concurrent_hashes: Option<usize>,
+    hash_queue_timeout: Duration,
+    password_policy: Option<PasswordPolicy>,
     max_body_bytes: usize,
     trusted_proxies: Vec<String>,
     set_auth_token_header: bool,
@@ -162,6 +179,8 @@ impl Default for AuthBuilder {
             secure_cookies: None,
             host_prefix_cookies: false,
             max_concurrent_hashes: None,
+            hash_queue_timeout: DEFAULT_HASH_QUEUE_TIMEOUT,
+            password_policy: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
             set_auth_token_header: false,
@@ -478,6 +497,58 @@ impl AuthBuilder {
         self
     }
 
+    /// How long a request waits for one of the [`max_concurrent_hashes`](Self::max_concurrent_hashes)
+    /// slots before it is answered 503 `SERVER_BUSY` with `Retry-After` (default 10 seconds):
+    /// under a flood of sign-ins the queue stays bounded in time instead of growing forever.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .hash_queue_timeout(Duration::from_secs(3))
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn hash_queue_timeout(mut self, timeout: Duration) -> Self {
+        self.hash_queue_timeout = timeout;
+        self
+    }
+
+    /// Refuses new passwords that `policy` rejects, at sign-up and change-password (never at
+    /// sign-in): the place for a list of common or breached passwords, as NIST SP 800-63B asks.
+    /// The policy returns the reason a password is refused, which the client receives as 400
+    /// `PASSWORD_COMPROMISED` (the code of Better-Auth's `haveIBeenPwned` plugin).
+    ///
+    /// The policy runs on the blocking thread pool, beside the password hashing, so it may do
+    /// blocking work such as reading a large list or a k-anonymity lookup over HTTP; keep its
+    /// own timeouts short.
+    ///
+    /// # Examples
+    /// ```
+    /// let common = ["password1234", "qwertyuiop", "123456789012"];
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .password_policy(move |password: &str| {
+    ///         if common.contains(&password.to_lowercase().as_str()) {
+    ///             Err("This password is too common; choose another one".to_owned())
+    ///         } else {
+    ///             Ok(())
+    ///         }
+    ///     })
+    ///     .validate()?;
+    /// # Ok::<(), authgate::ConfigError>(())
+    /// ```
+    pub fn password_policy<F>(mut self, policy: F) -> Self
+    where
+        F: Fn(&str) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.password_policy = Some(PasswordPolicy(std::sync::Arc::new(policy)));
+        self
+    }
+
     /// The largest request body the auth endpoints read (default 64 KiB); larger bodies get
     /// 413 before any parsing.
     ///
@@ -643,9 +714,10 @@ impl AuthBuilder {
 
         let base_url_value = self
             .base_url
-            .or_else(|| env("BETTER_AUTH_URL"))
-            .or_else(|| env("AUTH_URL"))
             .filter(|v| !v.trim().is_empty())
+            // An empty variable falls through to the next, as Better-Auth's `||` does.
+            .or_else(|| env("BETTER_AUTH_URL").filter(|v| !v.trim().is_empty()))
+            .or_else(|| env("AUTH_URL").filter(|v| !v.trim().is_empty()))
             .ok_or(ConfigError::MissingBaseUrl)?;
         let base_url = parse_origin("the base URL", &base_url_value)?;
         let base_origin = base_url.origin().ascii_serialization();
@@ -727,6 +799,8 @@ impl AuthBuilder {
                     .map(usize::from)
                     .unwrap_or(1)
             }),
+            hash_queue_timeout: self.hash_queue_timeout,
+            password_policy: self.password_policy,
             max_body_bytes: self.max_body_bytes,
             trusted_proxies,
             set_auth_token_header: self.set_auth_token_header,
@@ -790,6 +864,8 @@ pub struct AuthConfig {
     pub(crate) auto_sign_in: bool,
     pub(crate) disable_sign_up: bool,
     pub(crate) max_concurrent_hashes: usize,
+    pub(crate) hash_queue_timeout: Duration,
+    pub(crate) password_policy: Option<PasswordPolicy>,
     pub(crate) max_body_bytes: usize,
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) set_auth_token_header: bool,

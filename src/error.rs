@@ -115,6 +115,7 @@ errors! {
     user_already_exists => UNPROCESSABLE_ENTITY, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email.";
     sign_up_disabled => BAD_REQUEST, "EMAIL_PASSWORD_SIGN_UP_DISABLED", "Email and password sign up is not enabled";
     invalid_json => BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body";
+    duplicate_json_key => BAD_REQUEST, "BAD_REQUEST", "Invalid JSON in request body: an object names the same key twice";
     invalid_origin => FORBIDDEN, "INVALID_ORIGIN", "Invalid origin";
     missing_or_null_origin => FORBIDDEN, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin";
     invalid_callback_url => FORBIDDEN, "INVALID_CALLBACK_URL", "Invalid callbackURL";
@@ -138,11 +139,17 @@ errors! {
     payload_too_large => PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body is too large";
     invalid_body_encoding => BAD_REQUEST, "BAD_REQUEST", "Request body is not valid UTF-8";
     internal => INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "Internal Server Error";
+    server_busy => SERVICE_UNAVAILABLE, "SERVER_BUSY", "Too many sign-ins are being processed; retry shortly";
     database_unavailable => SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE", "The session store is unavailable; retry shortly";
     missing_session_layer => INTERNAL_SERVER_ERROR, "SESSION_LAYER_MISSING", "authgate: the session extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))` to the router that serves this route";
 }
 
 impl AuthError {
+    /// 400 `PASSWORD_COMPROMISED` with the password policy's reason.
+    pub(crate) fn password_compromised(reason: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "PASSWORD_COMPROMISED", reason)
+    }
+
     /// 415 for a body of a content type the endpoint does not read.
     pub(crate) fn unsupported_media_type(content_type: &str, allowed: &str) -> Self {
         Self::new(

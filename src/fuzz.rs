@@ -143,8 +143,9 @@ pub fn redirect_target(data: &[u8]) {
             "{target:?}"
         );
         assert!(!target.chars().any(char::is_control), "{target:?}");
+        assert!(!target.contains('#'), "no fragment: {target:?}");
         let path = target
-            .split(['?', '#'])
+            .split('?')
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();

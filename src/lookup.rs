@@ -1,11 +1,12 @@
 //! The session lookup: what a request's session token resolves to, computed at most once per
 //! request and only when something asks (an extractor or an endpoint).
 //!
-//! One query fetches the session and its user by token. An expired session is deleted and
-//! answers as anonymous; a live one slides forward by Better-Auth's rule (when
-//! `expiresAt - expiresIn + updateAge <= now`, and never while the `dont_remember` cookie is
-//! present), which is one `UPDATE` at most once per `updateAge`. A database that cannot be
-//! reached is a failure, never "signed out": nothing is deleted and no cookie is cleared.
+//! One query fetches the live session (`expiresAt > now`) and its user by token; an unknown or
+//! expired token answers as anonymous and clears the client's cookies. A live session slides
+//! forward by Better-Auth's rule (when `expiresAt - expiresIn + updateAge <= now`, and never
+//! while the `dont_remember` cookie is present), which is one `UPDATE` at most once per
+//! `updateAge`. A database that cannot be reached is a failure, never "signed out": nothing is
+//! deleted and no cookie is cleared.
 
 use std::sync::{Arc, Mutex};
 
@@ -101,7 +102,9 @@ impl SessionLookup {
         let database = self.auth.database();
         let now = timestamp::now();
 
-        let mut found = match database.session_with_user(token).await {
+        // Unknown, revoked and expired tokens all miss here (the query asks for
+        // `expiresAt > now`): one statement either way, and the client's cookies are cleared.
+        let mut found = match database.session_with_user(token, now).await {
             Ok(Some(found)) => found,
             Ok(None) => {
                 self.set_cookie_update(CookieUpdate::Clear);
@@ -111,20 +114,19 @@ impl SessionLookup {
         };
 
         let settings = &self.auth.config().session;
-        // Better-Auth: valid while `expiresAt >= now`. An absolute lifetime, when configured,
-        // ends a session however often it was extended.
+        // An absolute lifetime, when configured, ends a session however often it was extended.
         let past_absolute_lifetime = settings
             .absolute_lifetime
-            .is_some_and(|lifetime| timestamp::add(found.session.created_at, lifetime) < now);
-        if found.session.expires_at < now || past_absolute_lifetime {
+            .is_some_and(|lifetime| timestamp::add(found.session.created_at, lifetime) <= now);
+        if past_absolute_lifetime {
             return match database.delete_session(token).await {
                 Ok(()) => {
                     self.set_cookie_update(CookieUpdate::Clear);
                     Outcome::Anonymous
                 }
-                // Expired either way, but keep the row and the cookie until the database is back.
+                // Over either way, but keep the row and the cookie until the database is back.
                 Err(err) => {
-                    tracing::warn!(error = %err, "could not delete an expired session");
+                    tracing::warn!(error = %err, "could not delete a session past its absolute lifetime");
                     Outcome::Anonymous
                 }
             };

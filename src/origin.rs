@@ -84,9 +84,15 @@ pub(crate) fn is_trusted_redirect(trusted: &[String], target: &str) -> bool {
 
 /// Better-Auth's `isSafeRelativeURL`: one leading slash (never `//`), no backslash anywhere
 /// (browsers read `/\` as `//`), no control characters, no encoded slash or backslash in the
-/// path, and resolving it against a placeholder origin must stay on that origin.
+/// path, and resolving it against a placeholder origin must stay on that origin. Stricter than
+/// Better-Auth 1.7, no fragment either: a client-side router reads `/x#//evil.example` as a
+/// destination of its own (the checklist's check 33, Better-Auth PR #10979).
 fn is_safe_relative_path(target: &str) -> bool {
-    if !target.starts_with('/') || target.starts_with("//") || target.contains('\\') {
+    if !target.starts_with('/')
+        || target.starts_with("//")
+        || target.contains('\\')
+        || target.contains('#')
+    {
         return false;
     }
     if target
@@ -96,7 +102,7 @@ fn is_safe_relative_path(target: &str) -> bool {
         return false;
     }
     let path = target
-        .split(['?', '#'])
+        .split('?')
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
@@ -121,7 +127,6 @@ mod tests {
             "/cb?x=1&y=%20z",
             "/?next=/home",
             "/a/../b",
-            "/a#frag",
         ] {
             assert!(is_safe_relative_path(ok), "{ok}");
         }
@@ -129,6 +134,8 @@ mod tests {
             "//evil.example",
             "/\\evil.example",
             "/%2fevil.example",
+            "/x#//evil.example",
+            "/a#frag",
             "/%2Fevil",
             "/%5Cevil",
             "/\tevil",

@@ -204,9 +204,11 @@ pub(crate) fn load(
             SecretSource::BetterAuthSecrets,
             parse_versioned_list(&list)?,
         )
-    } else if let Some(secret) = env("BETTER_AUTH_SECRET") {
+    } else if let Some(secret) = env("BETTER_AUTH_SECRET").filter(|v| !v.is_empty()) {
+        // An empty variable falls through to the next, as Better-Auth's
+        // `BETTER_AUTH_SECRET || AUTH_SECRET` does; a blank one is checked (and refused).
         (SecretSource::BetterAuthSecret, vec![secret])
-    } else if let Some(secret) = env("AUTH_SECRET") {
+    } else if let Some(secret) = env("AUTH_SECRET").filter(|v| !v.is_empty()) {
         (SecretSource::AuthSecret, vec![secret])
     } else {
         return Err(ConfigError::MissingSecret);
@@ -314,6 +316,28 @@ mod tests {
         let ring = load(&[], &env(&[("AUTH_SECRET", STRONG_2)])).unwrap();
         assert_eq!(ring.current(), STRONG_2.as_bytes());
 
+        // An empty variable is as good as unset (Better-Auth's `||`); a blank one is refused.
+        let ring = load(
+            &[],
+            &env(&[("BETTER_AUTH_SECRET", ""), ("AUTH_SECRET", STRONG_2)]),
+        )
+        .unwrap();
+        assert_eq!(ring.current(), STRONG_2.as_bytes());
+        assert!(matches!(
+            load(&[], &env(&[("BETTER_AUTH_SECRET", "")])),
+            Err(ConfigError::MissingSecret)
+        ));
+        assert!(matches!(
+            load(
+                &[],
+                &env(&[("BETTER_AUTH_SECRET", "  "), ("AUTH_SECRET", STRONG_2)])
+            ),
+            Err(ConfigError::WeakSecret {
+                rule: WeakSecret::Empty,
+                ..
+            })
+        ));
+
         let list = format!("2:{STRONG_2},1:{STRONG}");
         let ring = load(
             &[],
@@ -334,9 +358,12 @@ mod tests {
         let err = load(&[], &env(&[])).unwrap_err();
         assert!(matches!(err, ConfigError::MissingSecret));
         let message = err.to_string();
+        assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
         assert!(
-            message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"),
-            "{message}"
+            message
+                .replace("BETTER_AUTH_SECRET", "")
+                .contains("AUTH_SECRET"),
+            "AUTH_SECRET is named on its own: {message}"
         );
     }
 

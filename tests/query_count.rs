@@ -3,7 +3,8 @@
 //!
 //! - a tampered, foreign or absent credential: no query at all (the HMAC is checked first);
 //! - an authenticated request: one query (session joined with its user);
-//! - a request that slides the session's expiry: one more, an update, once per `updateAge`.
+//! - a request that slides the session's expiry: one more, an update, once per `updateAge`;
+//! - an expired session: the one lookup, which finds nothing live.
 //!
 //! This binary's tests run one at a time: the counter is process-wide.
 
@@ -140,6 +141,26 @@ async fn queries_per_request(backend: Backend) {
     assert_eq!(queries, 2, "one read and one write for the refresh");
     let (queries, _) = count(app.client.get("/me").send_with(&mut jar)).await;
     assert_eq!(queries, 1, "no second write within updateAge");
+
+    // Expired: the one query finds nothing live; no write on the request path.
+    let past = match backend {
+        Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')".to_owned(),
+        Backend::Postgres => "now() - interval '1 second'".to_owned(),
+        Backend::MySql => "utc_timestamp(3) - interval 1 second".to_owned(),
+    };
+    execute(
+        &db,
+        &format!(
+            "update {} set {} = {past} where {} = '{token}'",
+            q(b, "session"),
+            q(b, "expiresAt"),
+            q(b, "token")
+        ),
+    )
+    .await;
+    let (queries, response) = count(app.client.get("/me").send_with(&mut jar.clone())).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(queries, 1, "an expired session costs the one lookup");
 }
 
 struct App {

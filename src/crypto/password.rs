@@ -7,12 +7,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use scrypt::{Params, scrypt};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::error::AuthError;
 
 const LOG_N: u8 = 14;
 const R: u32 = 16;
@@ -23,6 +26,8 @@ const SALT_LEN: usize = 16;
 /// Verified against when there is no user or no password, so that an unknown email costs the
 /// same work as a wrong password. Its key matches no password.
 const DUMMY_HASH: &str = "9b1d3a6c2f0e8d4b7a5c3e1f0d2b4a6c:00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+/// The salt of [`DUMMY_HASH`], for the work done against a malformed stored hash.
+const DUMMY_SALT: &str = "9b1d3a6c2f0e8d4b7a5c3e1f0d2b4a6c";
 
 /// A stored hash that is not `salt:key` with a hex key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,19 +55,28 @@ pub(crate) fn hash_blocking(password: &str) -> String {
 }
 
 /// Checks `password` against a stored `salt:key` hash in constant time; blocking.
+///
+/// Exactly one scrypt computation runs whatever `stored` holds: a malformed hash is still
+/// answered after the work of a real one, so that accounts with unusable hashes cannot be told
+/// apart by timing.
 pub(crate) fn verify_blocking(password: &str, stored: &str) -> Result<bool, MalformedHash> {
-    // Better-Auth reads the first two `:`-separated parts.
-    let mut parts = stored.split(':');
-    let (Some(salt), Some(key_hex)) = (parts.next(), parts.next()) else {
+    let Some((salt, expected)) = parse_stored(stored) else {
+        let _ = derive_key(password, DUMMY_SALT);
         return Err(MalformedHash);
     };
-    if salt.is_empty() || key_hex.is_empty() {
-        return Err(MalformedHash);
-    }
-    let expected = from_hex(key_hex).ok_or(MalformedHash)?;
     let actual = derive_key(password, salt);
     // ct_eq on slices of different lengths is false without looking at the contents.
     Ok(actual[..].ct_eq(&expected[..]).into())
+}
+
+/// The salt and the key of a stored hash (Better-Auth reads the first two `:`-separated parts).
+fn parse_stored(stored: &str) -> Option<(&str, Vec<u8>)> {
+    let mut parts = stored.split(':');
+    let (salt, key_hex) = (parts.next()?, parts.next()?);
+    if salt.is_empty() || key_hex.is_empty() {
+        return None;
+    }
+    Some((salt, from_hex(key_hex)?))
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -89,64 +103,123 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Why a hash could not be computed: the blocking task died (a panic), which the caller reports
-/// as an internal error.
-#[derive(Debug)]
-pub(crate) struct HashTaskFailed;
+/// Why a hash was not computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HashError {
+    /// Every hashing slot stayed busy for the queue timeout: the server is saturated.
+    Busy,
+    /// The blocking task died (a panic).
+    TaskFailed,
+}
 
-impl fmt::Display for HashTaskFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the password hashing task failed")
+impl From<HashError> for AuthError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy => {
+                tracing::warn!("password hashing is saturated; answering 503");
+                AuthError::server_busy()
+            }
+            HashError::TaskFailed => {
+                tracing::error!("the password hashing task failed");
+                AuthError::internal()
+            }
+        }
     }
 }
 
-/// Runs scrypt off the async runtime, at most `max_concurrent` at once, and counts the hashes
-/// it computes (real and dummy alike).
+/// Counters of the work a [`PasswordHasher`] did.
+#[derive(Debug, Default)]
+struct Stats {
+    computed: AtomicU64,
+    running: AtomicUsize,
+    peak_running: AtomicUsize,
+}
+
+/// Marks one scrypt computation as running for as long as it lives.
+struct Running<'a>(&'a Stats);
+
+impl<'a> Running<'a> {
+    fn start(stats: &'a Stats) -> Self {
+        stats.computed.fetch_add(1, Ordering::Relaxed);
+        let now = stats.running.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.peak_running.fetch_max(now, Ordering::SeqCst);
+        Self(stats)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs scrypt on tokio's blocking pool, at most `max_concurrent` at once, and counts the
+/// computations (real and dummy alike).
+///
+/// A computation keeps its slot until scrypt returns, even when the request that asked for it
+/// is dropped (a client that disconnects cannot start more hashes than the limit). A request
+/// that waits longer than the queue timeout for a slot is answered 503.
 #[derive(Clone)]
 pub(crate) struct PasswordHasher {
     permits: Arc<Semaphore>,
-    computed: Arc<AtomicU64>,
+    queue_timeout: Duration,
+    stats: Arc<Stats>,
 }
 
 impl fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordHasher")
             .field("available_permits", &self.permits.available_permits())
-            .field("computed", &self.computed())
+            .field("queue_timeout", &self.queue_timeout)
+            .field("stats", &self.stats)
             .finish()
     }
 }
 
 impl PasswordHasher {
-    pub(crate) fn new(max_concurrent: usize) -> Self {
+    pub(crate) fn new(max_concurrent: usize, queue_timeout: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            computed: Arc::new(AtomicU64::new(0)),
+            queue_timeout,
+            stats: Arc::default(),
         }
     }
 
     /// How many scrypt computations this hasher has run.
     pub(crate) fn computed(&self) -> u64 {
-        self.computed.load(Ordering::Relaxed)
+        self.stats.computed.load(Ordering::Relaxed)
+    }
+
+    /// How many scrypt computations are running now.
+    pub(crate) fn running(&self) -> usize {
+        self.stats.running.load(Ordering::SeqCst)
+    }
+
+    /// The most scrypt computations that ever ran at once.
+    pub(crate) fn peak_running(&self) -> usize {
+        self.stats.peak_running.load(Ordering::SeqCst)
     }
 
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HashTaskFailed> {
-        let _permit = self
-            .permits
-            .acquire()
+    ) -> Result<T, HashError> {
+        let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
             .await
+            .map_err(|_| HashError::Busy)?
             .expect("the hashing semaphore is never closed");
-        self.computed.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| HashTaskFailed)
+        let stats = self.stats.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _running = Running::start(&stats);
+            work()
+        })
+        .await
+        .map_err(|_| HashError::TaskFailed)
     }
 
     /// A new `salt:key` hash of `password`.
-    pub(crate) async fn hash(&self, password: String) -> Result<String, HashTaskFailed> {
+    pub(crate) async fn hash(&self, password: String) -> Result<String, HashError> {
         self.run(move || hash_blocking(&password)).await
     }
 
@@ -156,7 +229,7 @@ impl PasswordHasher {
         &self,
         password: String,
         stored: Option<String>,
-    ) -> Result<Result<bool, MalformedHash>, HashTaskFailed> {
+    ) -> Result<Result<bool, MalformedHash>, HashError> {
         self.run(move || match stored {
             Some(stored) => verify_blocking(&password, &stored),
             None => verify_blocking(&password, DUMMY_HASH).map(|_| false),
@@ -197,6 +270,10 @@ mod tests {
         assert_eq!(verify_blocking("x", "no-colon"), Err(MalformedHash));
         assert_eq!(verify_blocking("x", ":abcd"), Err(MalformedHash));
         assert_eq!(verify_blocking("x", "salt:not-hex"), Err(MalformedHash));
+        assert_eq!(
+            verify_blocking("x", "$2b$10$bcrypt-style"),
+            Err(MalformedHash)
+        );
         assert_eq!(verify_blocking("x", "salt:abcd"), Ok(false));
     }
 
@@ -257,6 +334,47 @@ mod tests {
                 assert_eq!(verify_blocking("password123", hash), Ok(true), "{file}");
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_request_keeps_its_slot_until_scrypt_returns() {
+        let hasher = PasswordHasher::new(1, Duration::from_secs(60));
+        for started in 1..=3 {
+            let request = tokio::spawn({
+                let hasher = hasher.clone();
+                async move { hasher.hash("password123".into()).await }
+            });
+            while hasher.computed() < started {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            // The client went away while its hash was running.
+            request.abort();
+        }
+        hasher.hash("password123".into()).await.unwrap();
+        assert_eq!(hasher.computed(), 4);
+        assert_eq!(
+            hasher.peak_running(),
+            1,
+            "never more hashes at once than the limit"
+        );
+        assert_eq!(hasher.running(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_saturated_hasher_answers_busy_instead_of_queueing_forever() {
+        let hasher = PasswordHasher::new(1, Duration::from_millis(5));
+        let running = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash("password123".into()).await }
+        });
+        while hasher.running() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(
+            hasher.verify("password123".into(), None).await,
+            Err(HashError::Busy)
+        );
+        assert!(running.await.unwrap().is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 mod memory;
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -74,19 +75,24 @@ pub struct RateLimit {
     enabled: bool,
     default_rule: Rule,
     rules: Vec<(String, Option<Rule>)>,
+    per_account: Option<Rule>,
     storage: RateLimitStorage,
 }
 
 const SENSITIVE: Rule = Rule::new(3, Duration::from_secs(10));
 const MAIL: Rule = Rule::new(3, Duration::from_secs(60));
+/// NIST SP 800-63B: no more than 100 consecutive failed attempts on one account.
+const PER_ACCOUNT: Rule = Rule::new(100, Duration::from_secs(60 * 60));
 
 impl Default for RateLimit {
-    /// Better-Auth's production rules, enabled.
+    /// Better-Auth's production rules, enabled, plus at most 100 sign-in attempts per account
+    /// and hour.
     fn default() -> Self {
         Self {
             enabled: true,
             default_rule: Rule::new(100, Duration::from_secs(10)),
             rules: Vec::new(),
+            per_account: Some(PER_ACCOUNT),
             storage: RateLimitStorage::Memory,
         }
     }
@@ -129,6 +135,30 @@ impl RateLimit {
         self
     }
 
+    /// The limit on sign-in attempts per account (per submitted email address, whether or not
+    /// it is registered), whatever addresses they come from: by default 100 per hour, as NIST
+    /// SP 800-63B asks, so that guessing one account's password from many addresses stays
+    /// slow. A blocked account answers 429 like any rate limit, for up to the window after
+    /// its last allowed attempt.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use authgate::{RateLimit, Rule};
+    ///
+    /// let limits = RateLimit::default().per_account(Rule::new(20, Duration::from_secs(15 * 60)));
+    /// ```
+    pub fn per_account(mut self, rule: Rule) -> Self {
+        self.per_account = Some(rule);
+        self
+    }
+
+    /// No per-account limit; only the per-address limits apply.
+    pub fn without_per_account(mut self) -> Self {
+        self.per_account = None;
+        self
+    }
+
     /// Where the counters live (default: memory).
     pub fn storage(mut self, storage: RateLimitStorage) -> Self {
         self.storage = storage;
@@ -137,6 +167,11 @@ impl RateLimit {
 
     pub(crate) fn store(&self) -> RateLimitStorage {
         self.storage
+    }
+
+    /// The per-account sign-in rule, if limits are on.
+    pub(crate) fn account_rule(&self) -> Option<Rule> {
+        self.per_account.filter(|_| self.enabled)
     }
 
     /// The rule for `path`: a configured one, else Better-Auth's built-in ones, else the default.
@@ -177,9 +212,14 @@ pub(crate) enum Decision {
 
 /// Better-Auth's rule on one counter: a new window once `window` has passed since the last
 /// allowed request, else allowed while under `max`. Returns the decision and the new state.
+///
+/// A clock that went back more than a window before the last allowed request also starts a
+/// new window, so that a jump back cannot hold a client blocked for days. (Smaller steps back
+/// are the ordinary jitter of concurrent requests, which must still count.)
 pub(crate) fn decide(count: u32, last_ms: i64, now_ms: i64, rule: Rule) -> (Decision, u32, i64) {
     let window_ms = i64::try_from(rule.window.as_millis()).unwrap_or(i64::MAX);
-    if now_ms.saturating_sub(last_ms) >= window_ms {
+    let elapsed = now_ms.saturating_sub(last_ms);
+    if elapsed >= window_ms || elapsed < -window_ms {
         return if rule.max == 0 {
             (
                 Decision::Blocked(retry_after(now_ms, now_ms, window_ms)),
@@ -231,27 +271,61 @@ pub(crate) async fn enforce(
     let Some(rule) = auth.config().rate_limit.rule_for(path) else {
         return next.run(request).await;
     };
+    let peer = client_ip::peer_ip(request.extensions());
+    if peer.is_none() {
+        warn_unknown_peer_once();
+    }
     let ip = auth
         .config()
         .trusted_proxies
-        .client_ip(request.headers(), client_ip::peer_ip(request.extensions()));
+        .client_ip(request.headers(), peer);
     let key = format!("{}|{path}", client_key(ip));
+    match count(&auth, &key, rule).await {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Counts a sign-in attempt against the account `email` names (lower-cased; registered or not,
+/// so that the answer says nothing about which addresses exist).
+pub(crate) async fn enforce_per_account(auth: &Auth, email: &str) -> Result<(), AuthError> {
+    let Some(rule) = auth.config().rate_limit.account_rule() else {
+        return Ok(());
+    };
+    count(auth, &format!("account:{email}|/sign-in/email"), rule).await
+}
+
+/// Counts one request against `key`: 429 when over the rule, 503 when the counters cannot be
+/// read (fail closed).
+async fn count(auth: &Auth, key: &str, rule: Rule) -> Result<(), AuthError> {
     let now_ms = i64::try_from(crate::timestamp::now().unix_timestamp_nanos() / 1_000_000)
         .unwrap_or(i64::MAX);
     let decision = match auth.config().rate_limit.store() {
-        RateLimitStorage::Memory => Ok(auth.rate_limit_memory().check(&key, now_ms, rule)),
-        RateLimitStorage::Database => auth.database().rate_limit_check(&key, now_ms, rule).await,
+        RateLimitStorage::Memory => Ok(auth.rate_limit_memory().check(key, now_ms, rule)),
+        RateLimitStorage::Database => auth.database().rate_limit_check(key, now_ms, rule).await,
     };
     match decision {
-        Ok(Decision::Allowed) => next.run(request).await,
-        Ok(Decision::Blocked(seconds)) => AuthError::too_many_requests()
-            .with_retry_after(seconds)
-            .into_response(),
-        // The counter cannot be read: fail closed, and say when to retry.
+        Ok(Decision::Allowed) => Ok(()),
+        Ok(Decision::Blocked(seconds)) => {
+            Err(AuthError::too_many_requests().with_retry_after(seconds))
+        }
         Err(err) => {
             tracing::error!(error = %err, "rate-limit counters unavailable; refusing the request");
-            AuthError::database_unavailable().into_response()
+            Err(AuthError::database_unavailable())
         }
+    }
+}
+
+/// Without the peer address every client shares one bucket (fail closed), which a handful of
+/// failed sign-ins fills for everybody: say so, once, in terms of the fix.
+fn warn_unknown_peer_once() {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "authgate does not know the client's address, so every client shares one rate-limit \
+             bucket; serve the app with `into_make_service_with_connect_info::<SocketAddr>()` \
+             (and set AuthBuilder::trusted_proxies behind a reverse proxy)"
+        );
     }
 }
 
@@ -296,6 +370,19 @@ mod tests {
         assert_eq!((c, l), (count, last), "a blocked request changes nothing");
         let (decision, c, _) = decide(count, last, 12_000, rule);
         assert_eq!((decision, c), (Decision::Allowed, 1));
+    }
+
+    #[test]
+    fn a_clock_jump_never_blocks_for_longer_than_a_window() {
+        let rule = Rule::new(1, Duration::from_secs(10));
+        let day = 24 * 3_600_000;
+        let (decision, count, last) = decide(0, i64::MIN / 2, 2 * day, rule);
+        assert_eq!(decision, Decision::Allowed);
+        let (decision, ..) = decide(count, last, 2 * day + 1_000, rule);
+        assert_eq!(decision, Decision::Blocked(9));
+        // The clock goes back two days: a new window, not two days of 429.
+        let (decision, ..) = decide(count, last, 1_000, rule);
+        assert_eq!(decision, Decision::Allowed);
     }
 
     #[test]

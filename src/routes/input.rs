@@ -96,6 +96,81 @@ impl AuthRequest {
     }
 }
 
+/// JSON parsed into a [`Value`], refusing an object that names a key twice: `JSON.parse` keeps
+/// the last one and other parsers the first, and a body two parsers read differently is how
+/// checks get bypassed.
+mod strict_json {
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+
+    pub(crate) struct Strict(pub(crate) Value);
+
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(StrictVisitor).map(Strict)
+        }
+    }
+
+    struct StrictVisitor;
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::Number(v.into()))
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::Number(v.into()))
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Strict(item)) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut object = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let Strict(value) = map.next_value()?;
+                if object.insert(key, value).is_some() {
+                    return Err(de::Error::custom("a key appears twice"));
+                }
+            }
+            Ok(Value::Object(object))
+        }
+    }
+}
+
 /// The longest address SMTP carries (RFC 5321).
 const MAX_EMAIL_LENGTH: usize = 254;
 
@@ -128,9 +203,14 @@ pub(crate) fn parse_body(
         return Ok(None);
     }
     if media_type.contains("application/json") {
-        return serde_json::from_slice(body)
-            .map(Some)
-            .map_err(|_| AuthError::invalid_json());
+        return match serde_json::from_slice::<strict_json::Strict>(body) {
+            Ok(strict_json::Strict(value)) => Ok(Some(value)),
+            // The visitor accepts every JSON value, so a data error is a repeated key.
+            Err(err) if err.classify() == serde_json::error::Category::Data => {
+                Err(AuthError::duplicate_json_key())
+            }
+            Err(_) => Err(AuthError::invalid_json()),
+        };
     }
     if forms == Forms::Accepted && media_type.contains("application/x-www-form-urlencoded") {
         let text = std::str::from_utf8(body).map_err(|_| AuthError::invalid_body_encoding())?;
@@ -426,6 +506,34 @@ mod tests {
         ] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn json_bodies_are_parsed_strictly() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        let parse = |body: &str| parse_body(&headers, body.as_bytes(), Forms::Refused);
+        assert_eq!(
+            parse(r#"{"a":[1,-2,3.5,true,null,{"b":"c"}]}"#).unwrap(),
+            Some(json!({"a": [1, -2, 3.5, true, null, {"b": "c"}]}))
+        );
+        for duplicated in [
+            r#"{"email":"a@x.com","email":"b@y.com"}"#,
+            r#"{"a":{"b":1,"b":2}}"#,
+            r#"[{"k":1,"k":1}]"#,
+        ] {
+            let err = parse(duplicated).unwrap_err();
+            assert_eq!(
+                (err.status().as_u16(), err.code()),
+                (400, "BAD_REQUEST"),
+                "{duplicated}"
+            );
+            assert!(err.message().contains("same key twice"), "{duplicated}");
+        }
+        let err = parse(r#"{"a":"#).unwrap_err();
+        assert_eq!(err.message(), "Invalid JSON in request body");
+        // Nesting deeper than serde_json's recursion limit is malformed, not a stack overflow.
+        assert!(parse(&"[".repeat(100_000)).is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::sign_up::check_password_length;
+use super::sign_up::{check_new_password, check_password_length, check_password_not_too_long};
+
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
@@ -19,13 +20,15 @@ struct ChangePasswordResponse<'a> {
     user: &'a User,
 }
 
-/// Checks `password` against the user's credential account: 400 `CREDENTIAL_ACCOUNT_NOT_FOUND`
-/// without one, 400 `INVALID_PASSWORD` when it does not match.
+/// Checks `password` against the user's credential account: 400 `PASSWORD_TOO_LONG` for a
+/// password no account can have, 400 `CREDENTIAL_ACCOUNT_NOT_FOUND` without an account, 400
+/// `INVALID_PASSWORD` when it does not match (Better-Auth's order).
 pub(crate) async fn verify_current_password(
     auth: &Auth,
     user_id: &str,
     password: String,
 ) -> Result<(), AuthError> {
+    check_password_not_too_long(auth, &password)?;
     let stored = auth
         .database()
         .credential_password(user_id)
@@ -33,14 +36,7 @@ pub(crate) async fn verify_current_password(
         .map_err(AuthError::from_store)?
         .flatten()
         .ok_or_else(AuthError::credential_account_not_found)?;
-    let verified = auth
-        .hasher()
-        .verify(password, Some(stored))
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "password verification failed");
-            AuthError::internal()
-        })?;
+    let verified = auth.hasher().verify(password, Some(stored)).await?;
     match verified {
         Ok(true) => Ok(()),
         Ok(false) => Err(AuthError::invalid_password()),
@@ -88,10 +84,8 @@ pub(super) async fn change_password(
 
     check_password_length(&auth, &new_password)?;
     verify_current_password(&auth, &user.id, current_password).await?;
-    let hash = auth.hasher().hash(new_password).await.map_err(|err| {
-        tracing::error!(error = %err, "password hashing failed");
-        AuthError::internal()
-    })?;
+    check_new_password(&auth, &new_password).await?;
+    let hash = auth.hasher().hash(new_password).await?;
 
     // Signing the other devices out means replacing every session, this one included, by a
     // new one: a stolen token dies with the old password.

@@ -10,11 +10,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::input::is_email;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
+use super::sign_up::check_password_not_too_long;
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_replaced_sessions};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
-use crate::origin;
+use crate::{origin, rate_limit};
 
 #[derive(Serialize)]
 struct SignInResponse<'a> {
@@ -68,21 +69,16 @@ pub(super) async fn sign_in_email(
     if !is_email(&email) {
         return Err(AuthError::invalid_email());
     }
+    check_password_not_too_long(&auth, &password)?;
     let email = email.to_ascii_lowercase();
+    rate_limit::enforce_per_account(&auth, &email).await?;
     let found = auth
         .database()
         .user_by_email(&email)
         .await
         .map_err(AuthError::from_store)?;
     let stored = found.as_ref().and_then(|found| found.password.clone());
-    let verified = auth
-        .hasher()
-        .verify(password, stored)
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "password verification failed");
-            AuthError::internal()
-        })?;
+    let verified = auth.hasher().verify(password, stored).await?;
     let user = match (found, verified) {
         (Some(found), Ok(true)) => found.user,
         (Some(found), Err(_)) => {
@@ -95,7 +91,7 @@ pub(super) async fn sign_in_email(
     let session = auth
         .create_session(&user.id, remember, &request.meta(&auth))
         .await?;
-    retire_presented_session(&auth, &request).await;
+    retire_replaced_sessions(&auth, &request, &user.id).await;
     let mut response = json(&SignInResponse {
         redirect: callback_url.is_some(),
         token: &session.token,

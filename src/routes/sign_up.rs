@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::input::MAX_NAME_LENGTH;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_replaced_sessions};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
@@ -35,6 +35,32 @@ pub(crate) fn check_password_length(auth: &Auth, password: &str) -> Result<(), A
         return Err(AuthError::password_too_long());
     }
     Ok(())
+}
+
+/// Better-Auth's "too long" rule alone, for passwords that are checked rather than set (sign-in,
+/// the current password of change-password and delete-user): nothing longer is ever hashed.
+pub(crate) fn check_password_not_too_long(auth: &Auth, password: &str) -> Result<(), AuthError> {
+    if password_length(password) > auth.config().password_length().1 {
+        return Err(AuthError::password_too_long());
+    }
+    Ok(())
+}
+
+/// Every rule a new password must pass: the length, then the configured
+/// [`password_policy`](crate::AuthBuilder::password_policy), run off the async runtime.
+pub(crate) async fn check_new_password(auth: &Auth, password: &str) -> Result<(), AuthError> {
+    check_password_length(auth, password)?;
+    let Some(policy) = auth.config().password_policy.clone() else {
+        return Ok(());
+    };
+    let password = password.to_owned();
+    let verdict = tokio::task::spawn_blocking(move || (policy.0)(&password))
+        .await
+        .map_err(|_| {
+            tracing::error!("the password policy panicked");
+            AuthError::internal()
+        })?;
+    verdict.map_err(AuthError::password_compromised)
 }
 
 /// The sign-up body, validated as Better-Auth's schema validates it.
@@ -83,7 +109,7 @@ pub(super) async fn sign_up_email(
     if auth.config().disable_sign_up {
         return Err(AuthError::sign_up_disabled());
     }
-    check_password_length(&auth, &password)?;
+    check_new_password(&auth, &password).await?;
     let email = email.to_ascii_lowercase();
 
     let database = auth.database();
@@ -95,10 +121,7 @@ pub(super) async fn sign_up_email(
     {
         return Err(AuthError::user_already_exists());
     }
-    let hash = auth.hasher().hash(password).await.map_err(|err| {
-        tracing::error!(error = %err, "password hashing failed");
-        AuthError::internal()
-    })?;
+    let hash = auth.hasher().hash(password).await?;
 
     let now = timestamp::now();
     let user = User {
@@ -122,7 +145,7 @@ pub(super) async fn sign_up_email(
     }
 
     if session.is_some() {
-        retire_presented_session(&auth, &request).await;
+        retire_replaced_sessions(&auth, &request, &user.id).await;
     }
     let token = session.as_ref().map(|s| s.token.as_str());
     let mut response = json(&SignUpResponse { token, user: &user });

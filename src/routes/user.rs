@@ -127,6 +127,11 @@ pub(super) async fn change_email(
     if new_email == current.user.email {
         return Err(AuthError::email_is_the_same());
     }
+    // Decided before looking the address up: were it after, a taken address (200) and a free
+    // one (400) would answer differently for a verified user.
+    if current.user.email_verified {
+        return Err(AuthError::verification_email_not_enabled());
+    }
     let database = auth.database();
     if database
         .user_by_email(&new_email)
@@ -135,9 +140,6 @@ pub(super) async fn change_email(
         .is_some()
     {
         return Ok(status_true());
-    }
-    if current.user.email_verified {
-        return Err(AuthError::verification_email_not_enabled());
     }
     match database
         .update_email(&current.user.id, &new_email, timestamp::now())
@@ -166,14 +168,18 @@ pub(super) async fn delete_user(
     let DeleteUserInput { password, token } = DeleteUserInput::parse(&body)?;
     let current = require_session(&request).await?;
 
-    if token.is_some() {
+    // Better-Auth's order: a given password is checked first, then a deletion token, then
+    // the session's freshness when there was no password.
+    let had_password = password.as_deref().is_some_and(|p| !p.is_empty());
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        verify_current_password(&auth, &current.user.id, password).await?;
+    }
+    if token.is_some_and(|t| !t.is_empty()) {
         // Deletion links need email support; no such token was ever issued.
         return Err(AuthError::invalid_token());
     }
-    match password {
-        Some(password) => verify_current_password(&auth, &current.user.id, password).await?,
-        None if !is_fresh(&auth, &current.session) => return Err(AuthError::session_expired()),
-        None => {}
+    if !had_password && !is_fresh(&auth, &current.session) {
+        return Err(AuthError::session_expired());
     }
     auth.database()
         .delete_user(&current.user.id)

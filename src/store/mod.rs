@@ -150,6 +150,11 @@ pub enum StoreError {
         /// The missing columns.
         columns: Vec<&'static str>,
     },
+    /// Another instance held the migration lock for a minute; nothing was changed.
+    #[error(
+        "another process kept the migration lock for 60 seconds; nothing was migrated, try again"
+    )]
+    MigrationLockTimeout,
     /// A date column held a value that is not a date.
     #[error("column {column} holds a value that is not a date")]
     InvalidDate {

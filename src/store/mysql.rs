@@ -62,7 +62,8 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
     },
     // DDL commits implicitly in MySQL, so a named lock (released by the unlock statement, or
     // when the connection closes) serialises instances migrating at once.
-    lock: &["select get_lock('authgate.migrate', 60)"],
+    lock: &[],
+    lock_acquired: Some("select get_lock('authgate.migrate', 60)"),
     unlock: &["select release_lock('authgate.migrate')"],
     list_tables: "select cast(table_name as char) from information_schema.tables where table_schema = database()",
     list_indexes: "select distinct cast(index_name as char) from information_schema.statistics where table_schema = database()",

@@ -58,6 +58,7 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
     // DDL is transactional here; the advisory lock serialises instances migrating at once and
     // is released by the commit.
     lock: &["begin", "select pg_advisory_xact_lock(7243519004)"],
+    lock_acquired: None,
     unlock: &["commit"],
     list_tables: "select tablename::text from pg_tables where schemaname = current_schema()",
     list_indexes: "select indexname::text from pg_indexes where schemaname = current_schema()",

@@ -2,17 +2,17 @@
 //! `lastRequest` in epoch milliseconds), updated with one atomic upsert per check.
 //!
 //! The upsert applies Better-Auth's rule in SQL: a new window when the last allowed request is
-//! a window old, else one more request, capped at `max + 1`, which marks "blocked" (a blocked
+//! a window old (or the clock went back more than a window before it), else one more request, capped at `max + 1`, which marks "blocked" (a blocked
 //! request leaves `lastRequest` alone). The statement differs per dialect because MySQL has no
 //! `RETURNING` and evaluates `ON DUPLICATE KEY UPDATE` assignments left to right.
 
 use super::{Database, StoreError};
 use crate::rate_limit::{Decision, Rule, retry_after};
 
-const UPSERT_RETURNING: &str = r#"insert into "rateLimit" ("id", "key", "count", "lastRequest") values ($1, $2, 1, $3) on conflict ("key") do update set "count" = case when $3 - "rateLimit"."lastRequest" >= $4 then 1 when "rateLimit"."count" >= $5 then $5 + 1 else "rateLimit"."count" + 1 end, "lastRequest" = case when $3 - "rateLimit"."lastRequest" < $4 and "rateLimit"."count" >= $5 then "rateLimit"."lastRequest" else $3 end returning "count", "lastRequest""#;
+const UPSERT_RETURNING: &str = r#"insert into "rateLimit" ("id", "key", "count", "lastRequest") values ($1, $2, 1, $3) on conflict ("key") do update set "count" = case when $3 - "rateLimit"."lastRequest" >= $4 or "rateLimit"."lastRequest" - $3 > $4 then 1 when "rateLimit"."count" >= $5 then $5 + 1 else "rateLimit"."count" + 1 end, "lastRequest" = case when $3 - "rateLimit"."lastRequest" < $4 and "rateLimit"."lastRequest" - $3 <= $4 and "rateLimit"."count" >= $5 then "rateLimit"."lastRequest" else $3 end returning "count", "lastRequest""#;
 
 #[cfg(feature = "mysql")]
-const MYSQL_UPSERT: &str = "insert into `rateLimit` (`id`, `key`, `count`, `lastRequest`) values (?, ?, 1, ?) on duplicate key update `count` = if(? - `lastRequest` >= ?, 1, if(`count` >= ?, ? + 1, `count` + 1)), `lastRequest` = if(`count` > ?, `lastRequest`, ?)";
+const MYSQL_UPSERT: &str = "insert into `rateLimit` (`id`, `key`, `count`, `lastRequest`) values (?, ?, 1, ?) on duplicate key update `count` = if(? - `lastRequest` >= ? or `lastRequest` - ? > ?, 1, if(`count` >= ?, ? + 1, `count` + 1)), `lastRequest` = if(`count` > ?, `lastRequest`, ?)";
 #[cfg(feature = "mysql")]
 const MYSQL_READ: &str = "select `count`, `lastRequest` from `rateLimit` where `key` = ?";
 
@@ -67,6 +67,8 @@ impl Database {
                     .bind(&id)
                     .bind(key)
                     .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(window_ms)
                     .bind(now_ms)
                     .bind(window_ms)
                     .bind(max)

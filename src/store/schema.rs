@@ -24,6 +24,9 @@ pub(crate) struct DialectSchema {
     pub(crate) rate_limit: TableDdl,
     /// Run before looking at the schema; serialises concurrent migrations.
     pub(crate) lock: &'static [&'static str],
+    /// A query answering 1 once the lock is held and 0 or NULL when it timed out (MySQL's
+    /// `GET_LOCK`); dialects whose lock statements block or fail need none.
+    pub(crate) lock_acquired: Option<&'static str>,
     pub(crate) unlock: &'static [&'static str],
     pub(crate) list_tables: &'static str,
     pub(crate) list_indexes: &'static str,
@@ -147,6 +150,12 @@ pub(crate) async fn migrate(
         conn.close_on_drop();
         for statement in schema.lock {
             sqlx::query(*statement).execute(&mut *conn).await?;
+        }
+        if let Some(acquired) = schema.lock_acquired {
+            let got: Option<i64> = sqlx::query_scalar(acquired).fetch_one(&mut *conn).await?;
+            if got != Some(1) {
+                return Err(StoreError::MigrationLockTimeout);
+            }
         }
         let tables: HashSet<String> = sqlx::query_scalar(schema.list_tables)
             .fetch_all(&mut *conn)

@@ -23,15 +23,16 @@ macro_rules! insert_session {
 pub(super) use insert_session;
 
 impl Database {
-    /// The session with this token and its user, in one query, whether expired or not (the
-    /// caller decides what an expired session means).
+    /// The session with this token that expires after `now`, and its user, in one query.
     pub(crate) async fn session_with_user(
         &self,
         token: &str,
+        now: OffsetDateTime,
     ) -> Result<Option<SessionWithUser>, StoreError> {
         let found = dispatch!(self, |pool, sql| {
             let row = sqlx::query(sql.session_with_user.as_str())
                 .bind(token)
+                .bind(DbTime(now))
                 .fetch_optional(pool)
                 .await?;
             row.map(|row| {
@@ -76,6 +77,25 @@ impl Database {
         dispatch!(self, |pool, sql| {
             sqlx::query(sql.delete_session.as_str())
                 .bind(token)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes the session with `presented_token` (any user's), and `user_id`'s sessions that
+    /// expired by `now`, in one statement.
+    pub(crate) async fn retire_sessions(
+        &self,
+        presented_token: &str,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |pool, sql| {
+            sqlx::query(sql.retire_sessions.as_str())
+                .bind(presented_token)
+                .bind(user_id)
+                .bind(DbTime(now))
                 .execute(pool)
                 .await?;
         });

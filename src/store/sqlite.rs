@@ -72,6 +72,7 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
     // An immediate transaction takes the write lock up front, so two processes migrating at
     // once run one after the other.
     lock: &["begin immediate"],
+    lock_acquired: None,
     unlock: &["commit"],
     list_tables: r#"select "name" from "sqlite_master" where "type" = 'table'"#,
     list_indexes: r#"select "name" from "sqlite_master" where "type" = 'index'"#,

@@ -26,12 +26,16 @@ macro_rules! statements {
 }
 
 statements! {
-    /// The session and its user, by token: the one query behind every authenticated request.
-    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1"#;
+    /// The live session with this token and its user: the one query behind every
+    /// authenticated request.
+    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1 and s."expiresAt" > $2"#;
     insert_session = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values ($1, $2, $3, $4, $5, $6, $7, $8)"#;
     /// Slides a session's expiry (Better-Auth's `updateSession`).
     refresh_session = r#"update "session" set "expiresAt" = $1, "updatedAt" = $2 where "token" = $3"#;
     delete_session = r#"delete from "session" where "token" = $1"#;
+    /// After a sign-in: the session the browser presented (its cookie is being replaced) and the
+    /// user's sessions that have expired.
+    retire_sessions = r#"delete from "session" where "token" = $1 or ("userId" = $2 and "expiresAt" <= $3)"#;
     delete_session_of_user = r#"delete from "session" where "token" = $1 and "userId" = $2"#;
     delete_user_sessions = r#"delete from "session" where "userId" = $1"#;
     delete_other_sessions = r#"delete from "session" where "userId" = $1 and "token" <> $2"#;

@@ -18,9 +18,12 @@ fn missing_secret_names_both_variables() {
         .unwrap_err();
     assert!(matches!(err, ConfigError::MissingSecret));
     let message = err.to_string();
+    assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
     assert!(
-        message.contains("BETTER_AUTH_SECRET") && message.contains("AUTH_SECRET"),
-        "{message}"
+        message
+            .replace("BETTER_AUTH_SECRET", "")
+            .contains("AUTH_SECRET"),
+        "AUTH_SECRET is named on its own: {message}"
     );
 }
 
@@ -106,6 +109,21 @@ fn secrets_from_the_environment_are_checked_and_named() {
         .validate()
         .unwrap();
     assert_eq!(config.base_origin(), "http://localhost:4000");
+
+    // An empty variable falls through to the next one, as Better-Auth's `||` does.
+    fn empty_first_env(name: &str) -> Option<String> {
+        match name {
+            "BETTER_AUTH_SECRET" | "BETTER_AUTH_URL" => Some(String::new()),
+            "AUTH_SECRET" => Some("q8Vn2LxR7pT4mZ1cW9yB6hK3sD0fJ5gAeN".to_owned()),
+            "AUTH_URL" => Some("http://localhost:5000".to_owned()),
+            _ => None,
+        }
+    }
+    let config = Auth::builder()
+        .env_source(empty_first_env)
+        .validate()
+        .unwrap();
+    assert_eq!(config.base_origin(), "http://localhost:5000");
 }
 
 #[tokio::test]

@@ -376,8 +376,24 @@ async fn c18_expiry_boundary_and_disable_refresh(backend: Backend) {
     let app = TestApp::new(backend).await;
     let mut jar = app.sign_up("edge@example.com", "password123").await;
     let token = jar.session_token();
-    // Just valid: a few seconds left.
+    let text = if backend == Backend::MySql {
+        "char"
+    } else {
+        "text"
+    };
+    let expiry = async |app: &TestApp| {
+        app.sql_scalar(&format!(
+            "select cast({} as {text}) from {} where {} = '{token}'",
+            q(backend, "expiresAt"),
+            q(backend, "session"),
+            q(backend, "token")
+        ))
+        .await
+    };
+    // Just valid: a few seconds left, so long overdue for a refresh (18 f: not with
+    // disableRefresh: no cookie, and the stored expiry is untouched).
     set_session_column(&app, &token, "expiresAt", &sql_now(backend, "+5 seconds")).await;
+    let before = expiry(&app).await;
     let response = app
         .get("/api/auth/get-session?disableRefresh=true", &mut jar)
         .await;
@@ -386,11 +402,19 @@ async fn c18_expiry_boundary_and_disable_refresh(backend: Backend) {
         response.set_cookies().is_empty(),
         "disableRefresh: nothing written"
     );
-    // Just past: anonymous, deleted, cookies cleared.
+    assert_eq!(expiry(&app).await, before, "disableRefresh: no UPDATE");
+    // Just past: anonymous, cookies cleared.
     set_session_column(&app, &token, "expiresAt", &sql_now(backend, "-1 seconds")).await;
     let response = app.get("/api/auth/get-session", &mut jar).await;
     assert_eq!(response.text(), "null");
-    assert_eq!(count_rows(&app, "session").await, 0);
+    assert!(response.set_cookies()[0].starts_with("better-auth.session_token=; Max-Age=0"));
+    assert_eq!(app.get("/me", &mut jar.clone()).await.status, 401);
+    // The user's next sign-in removes the dead row.
+    sign_in(&app, "edge@example.com", "password123")
+        .send()
+        .await;
+    assert_eq!(expiry(&app).await, None, "the expired row is gone");
+    assert_eq!(count_rows(&app, "session").await, 1, "only the new session");
 }
 
 async fn c19_stored_instants_are_the_api_instants(backend: Backend) {
