@@ -1,8 +1,9 @@
 //! The session lookup: what a request's session token resolves to, computed at most once per
 //! request and only when something asks (an extractor or an endpoint).
 //!
-//! One query fetches the live session (`expiresAt > now`) and its user by token; an unknown or
-//! expired token answers as anonymous and clears the client's cookies. A live session slides
+//! One query fetches the session and its user by token, with the database's verdict on
+//! `expiresAt > now`. An unknown token answers as anonymous and clears the client's cookies; an
+//! expired one too, after its row is deleted (as Better-Auth does). A live session slides
 //! forward by Better-Auth's rule (when `expiresAt - expiresIn + updateAge <= now`, and never
 //! while the `dont_remember` cookie is present), which is one `UPDATE` at most once per
 //! `updateAge`. A database that cannot be reached is a failure, never "signed out": nothing is
@@ -17,6 +18,7 @@ use crate::auth::Auth;
 use crate::credentials::{self, UnsignedBearer, VerifiedToken};
 use crate::error::AuthError;
 use crate::model::SessionWithUser;
+use crate::store::Found;
 use crate::timestamp;
 
 /// What a request's credentials resolved to.
@@ -102,10 +104,9 @@ impl SessionLookup {
         let database = self.auth.database();
         let now = timestamp::now();
 
-        // Unknown, revoked and expired tokens all miss here (the query asks for
-        // `expiresAt > now`): one statement either way, and the client's cookies are cleared.
-        let mut found = match database.session_with_user(token, now).await {
-            Ok(Some(found)) => found,
+        let (mut found, live) = match database.session_with_user(token, now).await {
+            Ok(Some(Found::Live(found))) => (found, true),
+            Ok(Some(Found::Expired(found))) => (found, false),
             Ok(None) => {
                 self.set_cookie_update(CookieUpdate::Clear);
                 return Outcome::Anonymous;
@@ -118,7 +119,8 @@ impl SessionLookup {
         let past_absolute_lifetime = settings
             .absolute_lifetime
             .is_some_and(|lifetime| timestamp::add(found.session.created_at, lifetime) <= now);
-        if past_absolute_lifetime {
+        if !live || past_absolute_lifetime {
+            // Deleted when seen, as Better-Auth does, so that no clock going back revives it.
             return match database.delete_session(token).await {
                 Ok(()) => {
                     self.set_cookie_update(CookieUpdate::Clear);
@@ -126,7 +128,7 @@ impl SessionLookup {
                 }
                 // Over either way, but keep the row and the cookie until the database is back.
                 Err(err) => {
-                    tracing::warn!(error = %err, "could not delete a session past its absolute lifetime");
+                    tracing::warn!(error = %err, "could not delete an ended session");
                     Outcome::Anonymous
                 }
             };
@@ -179,8 +181,19 @@ impl SessionLookup {
             }
             CookieUpdate::Clear => self.auth.append_cleared_cookies(headers),
         }
-        if !headers.contains_key(header::CACHE_CONTROL) {
-            // A response that sets a session cookie must not be stored by a shared cache.
+        // A response that sets a session cookie must never be stored by a shared cache (which
+        // would hand the cookie to the next client): unless the handler already made it
+        // private or unstorable, it becomes `no-store`.
+        let private = headers
+            .get_all(header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|d| {
+                let d = d.trim();
+                d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("private")
+            });
+        if !private {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }

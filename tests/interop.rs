@@ -249,6 +249,59 @@ async fn both_directions(node: &Side, rust: &Side) {
     let mut jar = laptop.clone();
     let me = rust.client.get("/me").send_with(&mut jar).await;
     assert_eq!(me.json()["name"], "Renamed on Node");
+
+    // Revoke-all on one side signs every session of the user out on both, in both directions,
+    // and leaves other users' sessions alone.
+    let everywhere = "signed-in-everywhere@example.com";
+    let (signed_up, _) = rust.sign_up(everywhere).await;
+    let mut first_round = vec![signed_up];
+    for (revoking, other) in [(rust, node), (node, rust)] {
+        let mut jars = std::mem::take(&mut first_round);
+        for side in [node, rust] {
+            for _ in 0..2 {
+                jars.push(side.signed_in(everywhere, PASSWORD).await.0);
+            }
+        }
+        for jar in &jars {
+            assert_eq!(node.whoami(jar).await.as_deref(), Some(everywhere));
+            assert_eq!(rust.whoami(jar).await.as_deref(), Some(everywhere));
+        }
+        let mut caller = jars.last().unwrap().clone();
+        let revoked = revoking
+            .send("/api/auth/revoke-sessions", &mut caller, json!({}))
+            .await;
+        assert_eq!(revoked.status, 200, "{}: {}", revoking.name, revoked.text());
+        assert_eq!(revoked.json(), json!({ "status": true }));
+        assert_eq!(
+            caller.get("better-auth.session_token"),
+            None,
+            "{} clears the caller's cookie",
+            revoking.name
+        );
+        for (i, jar) in jars.iter().enumerate() {
+            assert_eq!(
+                other.whoami(jar).await,
+                None,
+                "{} still knows session {i} after revoke-sessions on {}",
+                other.name,
+                revoking.name
+            );
+            assert_eq!(
+                revoking.whoami(jar).await,
+                None,
+                "{} still knows its own session {i}",
+                revoking.name
+            );
+        }
+        for side in [node, rust] {
+            assert_eq!(
+                side.whoami(&laptop).await.as_deref(),
+                Some(from_node),
+                "another user's session went too ({})",
+                side.name
+            );
+        }
+    }
 }
 
 /// authgate on `db`, with `set-auth-token` on (as Better-Auth's bearer plugin).
@@ -306,13 +359,20 @@ async fn on_authgates_schema(db: TestDatabase, database: BetterAuthDatabase<'_>)
     both_directions(&node, &rust).await;
 }
 
+/// Set by `.ci/run` when better-sqlite3 built: then its absence is a failure, not a skip.
+const REQUIRE_SQLITE: &str = "AUTHGATE_INTEROP_REQUIRE_SQLITE";
+
 /// better-sqlite3 is a native build; where it could not be built, say so loudly (on the
-/// terminal, past the test harness's capture) rather than pass in silence.
+/// terminal, past the test harness's capture) rather than pass in silence, and fail when
+/// `AUTHGATE_INTEROP_REQUIRE_SQLITE` says it must be there.
 fn sqlite_available() -> bool {
     match better_sqlite3_available() {
         Ok(()) => true,
         Err(reason) => {
             use std::io::Write;
+            if std::env::var_os(REQUIRE_SQLITE).is_some_and(|v| !v.is_empty() && v != "0") {
+                panic!("{REQUIRE_SQLITE} is set but Better-Auth on SQLite cannot run: {reason}");
+            }
             let _ = writeln!(
                 std::io::stderr(),
                 "SKIPPED: Better-Auth on SQLite (better-sqlite3): {reason}"

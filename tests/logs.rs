@@ -118,3 +118,32 @@ async fn no_secrets_in_logs(backend: Backend) {
 }
 
 backend_tests!(no_secrets_in_logs);
+
+/// An app served without `ConnectInfo` cannot tell clients apart, so every client shares one
+/// rate-limit bucket: the first limited request says so in the log, with the fix.
+#[tokio::test]
+async fn an_unknown_client_address_is_warned_about() {
+    captured();
+    let db = common::TestDatabase::new(Backend::Sqlite).await;
+    let auth = common::builder()
+        .rate_limit(authgate::RateLimit::default())
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = common::app_router(&auth);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let response = common::Client::new(addr).get("/api/auth/ok").send().await;
+    assert_eq!(response.status, 200);
+    server.abort();
+    let log = captured();
+    assert!(
+        log.contains("every client shares one rate-limit bucket")
+            && log.contains("into_make_service_with_connect_info"),
+        "no warning in the log"
+    );
+}

@@ -4,7 +4,7 @@
 //! - a tampered, foreign or absent credential: no query at all (the HMAC is checked first);
 //! - an authenticated request: one query (session joined with its user);
 //! - a request that slides the session's expiry: one more, an update, once per `updateAge`;
-//! - an expired session: the one lookup, which finds nothing live.
+//! - an expired session: the lookup (which says it is expired) and the delete of its row.
 //!
 //! This binary's tests run one at a time: the counter is process-wide.
 
@@ -142,7 +142,7 @@ async fn queries_per_request(backend: Backend) {
     let (queries, _) = count(app.client.get("/me").send_with(&mut jar)).await;
     assert_eq!(queries, 1, "no second write within updateAge");
 
-    // Expired: the one query finds nothing live; no write on the request path.
+    // Expired: the one lookup says so, and the dead row is deleted (Better-Auth's behaviour).
     let past = match backend {
         Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')".to_owned(),
         Backend::Postgres => "now() - interval '1 second'".to_owned(),
@@ -160,7 +160,10 @@ async fn queries_per_request(backend: Backend) {
     .await;
     let (queries, response) = count(app.client.get("/me").send_with(&mut jar.clone())).await;
     assert_eq!(response.status, 401);
-    assert_eq!(queries, 1, "an expired session costs the one lookup");
+    assert_eq!(queries, 2, "the lookup, and the delete of the expired row");
+    let (queries, response) = count(app.client.get("/me").send_with(&mut jar.clone())).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(queries, 1, "then it is an unknown token: one lookup");
 }
 
 struct App {
@@ -281,4 +284,43 @@ async fn c10_tamper_matrix(backend: Backend) {
     }
 }
 
-backend_tests!(queries_per_request, c10_tamper_matrix);
+/// Check 3 (step 3) and R4: after a rotation that dropped the old secret, a cookie it signed is
+/// anonymous and costs no query; its session row is left alone.
+async fn c03_a_cookie_of_a_dropped_secret_costs_no_query(backend: Backend) {
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    let db = single_connection_pool(&test_db.url).await;
+    let old = builder().build(db.clone()).unwrap();
+    old.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&old)).await;
+    let mut jar = Jar::default();
+    let signed_up = Client::new(addr)
+        .post("/api/auth/sign-up/email")
+        .json(&serde_json::json!({ "name": "Rot", "email": "rot@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(signed_up.status, 200);
+
+    let rotated = builder()
+        .secret("Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw")
+        .build(db.clone())
+        .unwrap();
+    let (addr, _server) = serve(app_router(&rotated)).await;
+    let (queries, response) = count(Client::new(addr).get("/me").send_with(&mut jar.clone())).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(queries, 0, "refused before the database");
+    let b = backend;
+    let (_, rows) = count(scalar(
+        &db,
+        &format!("select count(*) from {}", q(b, "session")),
+    ))
+    .await;
+    assert_eq!(rows.as_deref(), Some("1"), "the row expires on its own");
+}
+
+backend_tests!(
+    queries_per_request,
+    c10_tamper_matrix,
+    c03_a_cookie_of_a_dropped_secret_costs_no_query
+);

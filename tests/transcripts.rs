@@ -1,6 +1,6 @@
-//! Replays Better-Auth 1.7.25's recorded exchanges (files 01-13 and 18 of
-//! `tests/fixtures/transcripts/`) against authgate on every backend: same statuses, bodies,
-//! `Set-Cookie` attributes and caching headers, with ids, tokens and dates normalised.
+//! Replays Better-Auth 1.7.25's recorded exchanges (`tests/fixtures/transcripts/`) against
+//! authgate on every backend: same statuses, bodies, `Set-Cookie` attributes, caching headers,
+//! `set-auth-token` and `Access-Control-Expose-Headers`, with ids, tokens and dates normalised.
 
 mod common;
 
@@ -25,7 +25,8 @@ const CORE_FILES: &[&str] = &[
 ];
 
 /// Bearer tokens, session management and the origin checks, replayed after the core files on
-/// the same database (as they were recorded).
+/// the same database (as they were recorded). 14 talks to two servers: the plain one on port
+/// 4100 (as every other file) and one with the bearer plugin on 4101.
 const SESSION_FILES: &[&str] = &[
     "14-bearer.txt",
     "15-list-sessions.txt",
@@ -136,10 +137,13 @@ async fn replay_core_transcripts(backend: Backend) {
     );
 }
 
+/// The recorded bearer server's `Host`: Better-Auth with its `bearer` plugin, which sends
+/// `set-auth-token` (authgate's `set_auth_token_header(true)`).
+const BEARER_HOST: &str = "127.0.0.1:4101";
+
 async fn replay_session_transcripts(backend: Backend) {
     let db = TestDatabase::new(backend).await;
     let auth = recorded_configuration()
-        .set_auth_token_header(true)
         .validate()
         .unwrap()
         .connect(&db.url)
@@ -147,17 +151,32 @@ async fn replay_session_transcripts(backend: Backend) {
         .unwrap();
     auth.migrate().await.unwrap();
     let (addr, _server) = serve(app_router(&auth)).await;
+    // The bearer server of 14, on the same database and secret.
+    let bearer = recorded_configuration()
+        .set_auth_token_header(true)
+        .validate()
+        .unwrap()
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let (bearer_addr, _bearer_server) = serve(app_router(&bearer)).await;
 
     let mut replay = Replay::new(Client::new(addr), &auth);
+    replay.servers = vec![(BEARER_HOST, Client::new(bearer_addr))];
     replay.off_record = OFF_RECORD;
     replay.deviations = DEVIATIONS;
     for file in CORE_FILES {
         replay.file(file, |_| true).await;
     }
-    replay.failures.clear();
+    assert_eq!(replay.replayed, 51, "the core files, as in the core replay");
     for file in SESSION_FILES {
         replay.file(file, |_| true).await;
     }
+    assert_eq!(
+        replay.replayed,
+        51 + 49,
+        "every recorded exchange of the session files (14: 14, 15: 2, 16: 8, 17: 10, 19: 15)"
+    );
     assert!(
         replay.failures.is_empty(),
         "{} of {} exchanges differ:\n{}",
@@ -388,10 +407,9 @@ async fn replay_account_transcripts(backend: Backend) {
     for file in ACCOUNT_FILES {
         replay.file(file, account_exchange).await;
     }
-    assert!(
-        replay.replayed >= 60,
-        "only {} exchanges replayed",
-        replay.replayed
+    assert_eq!(
+        replay.replayed, 67,
+        "the exchanges account_exchange selects (42: 13, 43: 20, 44: 10, 45: 20, 46: 4)"
     );
     assert!(
         replay.failures.is_empty(),
@@ -476,7 +494,7 @@ async fn replay_short_session_lifetimes(backend: Backend) {
     replay
         .file("46-refresh.txt", |e| e.title.starts_with("[short]"))
         .await;
-    assert_eq!(replay.replayed, 14);
+    assert_eq!(replay.replayed, 14, "every [short] exchange of 46");
     assert!(
         replay.failures.is_empty(),
         "{} of {} exchanges differ:\n{}",
@@ -508,11 +526,12 @@ async fn replay_short_delete_user(backend: Backend) {
     replay.off_record = STAN;
     // "signed up quietly about 18 s ago": older than freshAge, younger than expiresIn.
     replay.file("44-delete-user.txt", |_| false).await;
+    assert_eq!(replay.replayed, 0, "only the set-up so far");
     tokio::time::sleep(std::time::Duration::from_secs(12)).await;
     replay
         .file("44-delete-user.txt", |e| e.title.starts_with("[short]"))
         .await;
-    assert_eq!(replay.replayed, 2);
+    assert_eq!(replay.replayed, 2, "both [short] exchanges of 44");
     assert!(replay.failures.is_empty(), "{}", replay.failures.join("\n"));
 }
 

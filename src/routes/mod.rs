@@ -129,22 +129,19 @@ pub(crate) fn is_fresh(auth: &Auth, session: &Session) -> bool {
     fresh_age.is_zero() || timestamp::add(session.created_at, fresh_age) > timestamp::now()
 }
 
-/// After a sign-in or sign-up has stored its new session for `user_id`: deletes the session whose
-/// cookie the browser presented, since the response overwrites that cookie and the old row would
-/// linger as a live credential nobody holds (and a planted session never outlives the sign-in),
-/// and the user's expired sessions, in one statement.
-pub(crate) async fn retire_replaced_sessions(auth: &Auth, request: &AuthRequest, user_id: &str) {
-    let presented = request
+/// After a sign-in or sign-up has stored its new session: deletes the session whose cookie the
+/// browser presented, since the response overwrites that cookie and the old row would linger as
+/// a live credential nobody holds (and a planted session never outlives the sign-in).
+pub(crate) async fn retire_presented_session(auth: &Auth, request: &AuthRequest) {
+    let Some(credential) = request
         .lookup
         .credential()
         .filter(|c| c.source == TokenSource::Cookie)
-        .map_or("", |c| c.token.as_str());
-    if let Err(err) = auth
-        .database()
-        .retire_sessions(presented, user_id, timestamp::now())
-        .await
-    {
-        tracing::warn!(error = %err, "could not delete the sessions a new sign-in replaced");
+    else {
+        return;
+    };
+    if let Err(err) = auth.database().delete_session(&credential.token).await {
+        tracing::warn!(error = %err, "could not delete the session a new sign-in replaced");
     }
 }
 

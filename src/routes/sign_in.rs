@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::input::is_email;
 use super::sign_up::check_password_not_too_long;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_replaced_sessions};
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
@@ -91,7 +91,7 @@ pub(super) async fn sign_in_email(
     let session = auth
         .create_session(&user.id, remember, &request.meta(&auth))
         .await?;
-    retire_replaced_sessions(&auth, &request, &user.id).await;
+    retire_presented_session(&auth, &request).await;
     let mut response = json(&SignInResponse {
         redirect: callback_url.is_some(),
         token: &session.token,

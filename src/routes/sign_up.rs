@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::input::MAX_NAME_LENGTH;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_replaced_sessions};
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
 use crate::model::User;
@@ -145,7 +145,7 @@ pub(super) async fn sign_up_email(
     }
 
     if session.is_some() {
-        retire_replaced_sessions(&auth, &request, &user.id).await;
+        retire_presented_session(&auth, &request).await;
     }
     let token = session.as_ref().map(|s| s.token.as_str());
     let mut response = json(&SignUpResponse { token, user: &user });

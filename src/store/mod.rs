@@ -58,6 +58,7 @@ use std::fmt;
 pub(crate) use datetime::DbTime;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
+pub(crate) use sessions::Found;
 
 /// How long a request waits for a pooled connection before answering 503: an unreachable
 /// database should fail requests quickly, not hold them for sqlx's default 30 seconds.

@@ -1,6 +1,7 @@
 //! Session rows: the lookup behind every authenticated request, creation, sliding refresh,
 //! listing and revocation.
 
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{Database, DbTime, StoreError, rows};
@@ -22,29 +23,52 @@ macro_rules! insert_session {
 }
 pub(super) use insert_session;
 
+/// A session the lookup found, and whether the database saw it live.
+#[derive(Debug)]
+pub(crate) enum Found {
+    /// `expiresAt > now`.
+    Live(SessionWithUser),
+    /// Past its expiry; the row is still there.
+    Expired(SessionWithUser),
+}
+
+impl Found {
+    fn session(&self) -> &SessionWithUser {
+        match self {
+            Found::Live(found) | Found::Expired(found) => found,
+        }
+    }
+}
+
 impl Database {
-    /// The session with this token that expires after `now`, and its user, in one query.
+    /// The session with this token and its user, in one query, with the database's verdict on
+    /// `expiresAt > now`: `Live` or `Expired`.
     pub(crate) async fn session_with_user(
         &self,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<SessionWithUser>, StoreError> {
+    ) -> Result<Option<Found>, StoreError> {
         let found = dispatch!(self, |pool, sql| {
             let row = sqlx::query(sql.session_with_user.as_str())
-                .bind(token)
                 .bind(DbTime(now))
+                .bind(token)
                 .fetch_optional(pool)
                 .await?;
             row.map(|row| {
-                Ok::<_, sqlx::Error>(SessionWithUser {
+                let found = SessionWithUser {
                     session: rows::session(&row)?,
                     user: rows::user(&row)?,
+                };
+                Ok::<_, sqlx::Error>(if row.try_get::<bool, _>("live")? {
+                    Found::Live(found)
+                } else {
+                    Found::Expired(found)
                 })
             })
             .transpose()?
         });
         // MySQL's default collations compare case-insensitively; a token is case-sensitive.
-        Ok(found.filter(|found| found.session.token == token))
+        Ok(found.filter(|found| found.session().session.token == token))
     }
 
     pub(crate) async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
@@ -77,25 +101,6 @@ impl Database {
         dispatch!(self, |pool, sql| {
             sqlx::query(sql.delete_session.as_str())
                 .bind(token)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// Deletes the session with `presented_token` (any user's), and `user_id`'s sessions that
-    /// expired by `now`, in one statement.
-    pub(crate) async fn retire_sessions(
-        &self,
-        presented_token: &str,
-        user_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
-            sqlx::query(sql.retire_sessions.as_str())
-                .bind(presented_token)
-                .bind(user_id)
-                .bind(DbTime(now))
                 .execute(pool)
                 .await?;
         });

@@ -26,23 +26,22 @@ macro_rules! statements {
 }
 
 statements! {
-    /// The live session with this token and its user: the one query behind every
-    /// authenticated request.
-    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1 and s."expiresAt" > $2"#;
+    /// The session with this token, its user, and whether it is live (`expiresAt > now`, `$1`):
+    /// the one query behind every authenticated request. An expired row is still returned, so
+    /// that the caller can delete it, as Better-Auth does.
+    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", s."expiresAt" > $1 as "live", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $2"#;
     insert_session = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values ($1, $2, $3, $4, $5, $6, $7, $8)"#;
     /// Slides a session's expiry (Better-Auth's `updateSession`).
     refresh_session = r#"update "session" set "expiresAt" = $1, "updatedAt" = $2 where "token" = $3"#;
     delete_session = r#"delete from "session" where "token" = $1"#;
-    /// After a sign-in: the session the browser presented (its cookie is being replaced) and the
-    /// user's sessions that have expired.
-    retire_sessions = r#"delete from "session" where "token" = $1 or ("userId" = $2 and "expiresAt" <= $3)"#;
     delete_session_of_user = r#"delete from "session" where "token" = $1 and "userId" = $2"#;
     delete_user_sessions = r#"delete from "session" where "userId" = $1"#;
     delete_other_sessions = r#"delete from "session" where "userId" = $1 and "token" <> $2"#;
     list_sessions = r#"select "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" from "session" where "userId" = $1 order by "createdAt""#;
 
-    /// A user by (lower-cased) email, with the password of its credential account if any.
-    user_by_email = r#"select u."id" as "userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' where u."email" = $1"#;
+    /// A user by (lower-cased) email, with the password of its credential account if any (the
+    /// account Better-Auth's sign-in accepts: `providerId` `credential`, `accountId` the user id).
+    user_by_email = r#"select u."id" as "userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' and a."accountId" = u."id" where u."email" = $1"#;
     insert_user = r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6, $7)"#;
     /// The email/password account Better-Auth creates beside each user (`accountId` = user id).
     insert_credential_account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") values ($1, $2, 'credential', $3, $4, $5, $6)"#;

@@ -55,6 +55,15 @@ impl RequestBuilder {
         self
     }
 
+    /// A header whose value is raw bytes (not necessarily UTF-8).
+    pub fn header_bytes(mut self, name: &str, value: &[u8]) -> Self {
+        self.headers.append(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_bytes(value).unwrap(),
+        );
+        self
+    }
+
     pub fn json(mut self, value: &serde_json::Value) -> Self {
         self.headers.insert(
             header::CONTENT_TYPE,

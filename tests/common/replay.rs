@@ -1,10 +1,15 @@
 //! Replays Better-Auth's recorded exchanges (`tests/fixtures/transcripts/`) against authgate
-//! and compares status, `Set-Cookie`, `Location`, caching headers and body.
+//! and compares status, `Set-Cookie`, `Location`, caching headers, `set-auth-token`,
+//! `Access-Control-Expose-Headers` and body.
 //!
 //! Ids, tokens and dates differ between the recording and the replay. Every 32-character id or
 //! token in a recorded body must correspond, one to one, to ours (a bijection built as the
 //! replay goes); recorded tokens, their signatures and signed cookie values in later requests
 //! are replaced by ours; dates must have the ISO form with milliseconds.
+//!
+//! Some recordings talk to more than one Better-Auth server (14's bearer-plugin server listens
+//! on its own port): each recorded `Host` can be sent to its own authgate app, configured like
+//! that server (`Replay::servers`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,6 +33,13 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        self.request_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn response_header(&self, name: &str) -> Option<&str> {
         self.response_headers
             .iter()
@@ -324,7 +336,11 @@ pub struct Wait {
 pub struct Replay<'a> {
     pub waits: &'a [Wait],
     replayed_at: HashMap<String, std::time::Instant>,
+    /// Where requests go, unless `servers` names their recorded `Host`.
     pub client: Client,
+    /// Recorded `Host` -> the app (on the same database, with the same secret) configured like
+    /// the Better-Auth server that answered there.
+    pub servers: Vec<(&'static str, Client)>,
     pub auth: &'a authgate::Auth,
     pub ids: Bijection,
     pub off_record: &'a [OffRecord],
@@ -339,6 +355,7 @@ impl<'a> Replay<'a> {
             waits: &[],
             replayed_at: HashMap::new(),
             client,
+            servers: Vec::new(),
             auth,
             ids: Bijection::default(),
             off_record: &[],
@@ -465,9 +482,13 @@ impl<'a> Replay<'a> {
     pub async fn exchange(&mut self, exchange: &Exchange) {
         let context = format!("{} / {}", exchange.file, exchange.title);
 
-        let mut request = self
-            .client
-            .request(exchange.method.clone(), &self.substitute(&exchange.path));
+        let host = exchange.request_header("host");
+        let client = self
+            .servers
+            .iter()
+            .find(|(recorded, _)| Some(*recorded) == host)
+            .map_or(&self.client, |(_, client)| client);
+        let mut request = client.request(exchange.method.clone(), &self.substitute(&exchange.path));
         for (name, value) in &exchange.request_headers {
             if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length") {
                 continue;
@@ -615,6 +636,68 @@ impl<'a> Replay<'a> {
             } else if name == "location" && response.header(name).is_some() {
                 return Err("unexpected Location".to_owned());
             }
+        }
+        self.compare_auth_token(exchange, response)?;
+        match (
+            exchange.response_header("access-control-expose-headers"),
+            response.header("access-control-expose-headers"),
+        ) {
+            (None, None) => {}
+            (Some(theirs), Some(ours)) if theirs.eq_ignore_ascii_case(ours) => {}
+            (theirs, ours) => {
+                return Err(format!(
+                    "access-control-expose-headers is {ours:?} instead of {theirs:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `set-auth-token` is sent exactly when the recording has it, and then holds the signed
+    /// session token: the recorded value with its token and signature replaced by ours, and the
+    /// same signed value as the session cookie this response sets.
+    fn compare_auth_token(
+        &self,
+        exchange: &Exchange,
+        response: &TestResponse,
+    ) -> Result<(), String> {
+        let (theirs, ours) = match (
+            exchange.response_header("set-auth-token"),
+            response.header("set-auth-token"),
+        ) {
+            (None, None) => return Ok(()),
+            (Some(theirs), Some(ours)) => (theirs, ours),
+            (theirs, ours) => {
+                return Err(format!("set-auth-token is {ours:?} instead of {theirs:?}"));
+            }
+        };
+        let expected = self.substitute(theirs);
+        if ours != expected {
+            return Err(format!(
+                "set-auth-token is {ours:?} instead of {expected:?} (recorded {theirs:?})"
+            ));
+        }
+        let (token, _) = ours
+            .rsplit_once('.')
+            .ok_or_else(|| format!("set-auth-token {ours:?} is not signed"))?;
+        if self.auth.sign_session_token(token) != ours {
+            return Err(format!(
+                "set-auth-token {ours:?} is not the signed form of {token}"
+            ));
+        }
+        let cookie = response
+            .set_cookies()
+            .iter()
+            .find_map(|c| {
+                c.strip_prefix("better-auth.session_token=")
+                    .and_then(|rest| rest.split(';').next())
+                    .map(super::http_client::percent_decode)
+            })
+            .ok_or("set-auth-token without a session cookie")?;
+        if cookie != ours {
+            return Err(format!(
+                "set-auth-token {ours:?} is not the session cookie's value {cookie:?}"
+            ));
         }
         Ok(())
     }

@@ -18,6 +18,8 @@ backend_tests!(
     delete_user_is_off_by_default,
     delete_user_with_password_or_fresh_session,
     set_auth_token_header_for_bearer_clients,
+    unsigned_bearer_tokens_only_when_allowed,
+    password_policy_refuses_new_passwords_only,
 );
 
 async fn list_sessions_shows_live_sessions_of_the_user_only(backend: Backend) {
@@ -250,6 +252,15 @@ async fn change_password_checks_the_current_one(backend: Backend) {
             json!({ "currentPassword": "password123" }),
             "VALIDATION_ERROR",
         ),
+        // No account can have a current password over the maximum; it is never hashed.
+        (
+            json!({ "currentPassword": "p".repeat(129), "newPassword": "newpassword456" }),
+            "PASSWORD_TOO_LONG",
+        ),
+        (
+            json!({ "currentPassword": "password123", "newPassword": "n".repeat(129) }),
+            "PASSWORD_TOO_LONG",
+        ),
     ] {
         let response = app.post("/api/auth/change-password", &mut jar, body).await;
         assert_eq!(
@@ -399,6 +410,18 @@ async fn change_email_is_off_by_default_and_immediate_for_unverified_users(backe
         (verified.status.as_u16(), verified.error_code()),
         (400, "VERIFICATION_EMAIL_NOT_ENABLED".into())
     );
+    // The same answer for a taken address: a verified user cannot probe who is registered.
+    let verified_taken = app
+        .post(
+            "/api/auth/change-email",
+            &mut jar,
+            json!({ "newEmail": "taken@example.com" }),
+        )
+        .await;
+    assert_eq!(
+        (verified_taken.status, verified_taken.body.clone()),
+        (verified.status, verified.body.clone())
+    );
 }
 
 async fn delete_user_is_off_by_default(backend: Backend) {
@@ -440,6 +463,33 @@ async fn delete_user_with_password_or_fresh_session(backend: Backend) {
         (token.status.as_u16(), token.error_code()),
         (404, "INVALID_TOKEN".into())
     );
+    // Better-Auth's order: the password is checked before the token.
+    for (body, status, code) in [
+        (
+            json!({ "password": "wrong-password", "token": "abc" }),
+            400,
+            "INVALID_PASSWORD",
+        ),
+        (
+            json!({ "password": "p".repeat(129) }),
+            400,
+            "PASSWORD_TOO_LONG",
+        ),
+        (
+            json!({ "password": "password123", "token": "abc" }),
+            404,
+            "INVALID_TOKEN",
+        ),
+    ] {
+        let response = app
+            .post("/api/auth/delete-user", &mut jar, body.clone())
+            .await;
+        assert_eq!(
+            (response.status.as_u16(), response.error_code()),
+            (status, code.to_owned()),
+            "{body:.60}"
+        );
+    }
     let no_body = app
         .client
         .post("/api/auth/delete-user")
@@ -491,13 +541,17 @@ async fn delete_user_with_password_or_fresh_session(backend: Backend) {
         stale.session_token()
     )))
     .await;
-    let refused = app
-        .post("/api/auth/delete-user", &mut stale, json!({}))
-        .await;
-    assert_eq!(
-        (refused.status.as_u16(), refused.error_code()),
-        (400, "SESSION_EXPIRED".into())
-    );
+    for body in [json!({}), json!({ "password": "" })] {
+        // An empty password is no password (JavaScript truthiness, as in Better-Auth).
+        let refused = app
+            .post("/api/auth/delete-user", &mut stale, body.clone())
+            .await;
+        assert_eq!(
+            (refused.status.as_u16(), refused.error_code()),
+            (400, "SESSION_EXPIRED".into()),
+            "{body}"
+        );
+    }
     let deleted = app
         .post("/api/auth/delete-user", &mut fresh, json!({}))
         .await;
@@ -568,4 +622,90 @@ async fn set_auth_token_header_for_bearer_clients(backend: Backend) {
             .status,
         401
     );
+}
+
+/// `allow_unsigned_bearer(true)` end to end: the bare token authenticates the layer and the
+/// router; off (the default), it does not.
+async fn unsigned_bearer_tokens_only_when_allowed(backend: Backend) {
+    for (allowed, expected) in [(false, 401), (true, 200)] {
+        let app = TestApp::with(backend, |b| b.allow_unsigned_bearer(allowed)).await;
+        let jar = app.sign_up("raw@example.com", "password123").await;
+        let bare = format!("Bearer {}", jar.session_token());
+        let me = app
+            .client
+            .get("/me")
+            .header("authorization", &bare)
+            .send()
+            .await;
+        assert_eq!(me.status, expected, "allowed: {allowed}");
+        let session = app
+            .client
+            .get("/api/auth/get-session")
+            .header("authorization", &bare)
+            .send()
+            .await;
+        assert_eq!(
+            session.json()["user"]["email"].as_str(),
+            allowed.then_some("raw@example.com"),
+            "allowed: {allowed}"
+        );
+    }
+}
+
+/// Check 22: a password policy (here a tiny blocklist) refuses new passwords at sign-up and
+/// change-password with its reason, and never blocks a sign-in.
+async fn password_policy_refuses_new_passwords_only(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let enforced = Arc::new(AtomicBool::new(false));
+    let app = TestApp::with(backend, |b| {
+        let enforced = enforced.clone();
+        b.password_policy(move |password: &str| {
+            if enforced.load(Ordering::SeqCst) && password == "password1234" {
+                Err("This password appears in a list of breached passwords".to_owned())
+            } else {
+                Ok(())
+            }
+        })
+    })
+    .await;
+    // Set before the list knew it.
+    app.sign_up("early@example.com", "password1234").await;
+    enforced.store(true, Ordering::SeqCst);
+
+    let refused = app
+        .client
+        .post("/api/auth/sign-up/email")
+        .json(&json!({ "name": "P", "email": "policy@example.com", "password": "password1234" }))
+        .send()
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.json()),
+        (
+            400,
+            json!({ "message": "This password appears in a list of breached passwords", "code": "PASSWORD_COMPROMISED" })
+        )
+    );
+    assert_eq!(
+        app.sql_scalar(&app.quote(r#"select count(*) from "user""#))
+            .await
+            .as_deref(),
+        Some("1"),
+        "no user from a refused sign-up"
+    );
+    let mut jar = app.sign_up("policy@example.com", "password123").await;
+    let change = app
+        .post(
+            "/api/auth/change-password",
+            &mut jar,
+            json!({ "currentPassword": "password123", "newPassword": "password1234" }),
+        )
+        .await;
+    assert_eq!(
+        (change.status.as_u16(), change.error_code()),
+        (400, "PASSWORD_COMPROMISED".into())
+    );
+    app.sign_in("policy@example.com", "password123").await;
+    // Sign-in is never blocked by the policy: the early user still gets in.
+    app.sign_in("early@example.com", "password1234").await;
 }

@@ -19,6 +19,7 @@ backend_tests!(
     r09_a_broken_rate_limit_store_fails_closed,
     r11_graceful_shutdown_finishes_sign_ins_in_flight,
     r12_a_hashing_storm_stays_bounded_and_answered,
+    r12_sign_ins_past_the_hash_queue_timeout_get_503,
 );
 
 const HANG: Duration = Duration::from_secs(60);
@@ -266,10 +267,11 @@ async fn r08_a_failed_sign_in_keeps_the_previous_session(backend: Backend) {
         .json(&json!({ "email": "keep@example.com", "password": "password123" }))
         .send_with(&mut jar)
         .await;
-    assert!(
-        matches!(response.status.as_u16(), 500 | 503),
-        "{}",
-        response.status
+    // The database refused the statement (a trigger), which is an error, not an outage: 500.
+    // An unreachable database gives 503 (tests/suite/server_faults.rs).
+    assert_eq!(
+        (response.status.as_u16(), response.error_code()),
+        (500, "INTERNAL_SERVER_ERROR".into())
     );
     assert!(response.set_cookies().is_empty());
     assert_eq!(
@@ -313,6 +315,7 @@ async fn r11_graceful_shutdown_finishes_sign_ins_in_flight(backend: Backend) {
         .connect(&app.db.url)
         .await
         .unwrap();
+    let server_auth = auth.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -348,6 +351,15 @@ async fn r11_graceful_shutdown_finishes_sign_ins_in_flight(backend: Backend) {
     // The sign-ins queue behind one hashing slot; shut down while they do.
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        server_auth.password_hashes_computed() < 8,
+        "still draining: eight 80 ms hashes one at a time"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections once the drain started"
+    );
     let responses = tokio::time::timeout(HANG, in_flight.join_all())
         .await
         .expect("drained");
@@ -364,12 +376,11 @@ async fn r11_graceful_shutdown_finishes_sign_ins_in_flight(backend: Backend) {
         .parse::<i64>()
         .unwrap();
     assert_eq!(after - before, 8, "every answered sign-in has its row");
-    assert!(
-        tokio::net::TcpStream::connect(addr).await.is_err(),
-        "no new connections after the drain"
-    );
 }
 
+/// R12: a storm of sign-ins never runs more hashes at once than the limit, and requests that
+/// need no hashing are served while the hashes run. This runtime has one thread, so a response
+/// that arrives while a hash is running proves the hash is not on it.
 async fn r12_a_hashing_storm_stays_bounded_and_answered(backend: Backend) {
     let app = TestApp::with(backend, |b| b.max_concurrent_hashes(2)).await;
     let mut jar = app.sign_up("storm@example.com", "password123").await;
@@ -384,11 +395,17 @@ async fn r12_a_hashing_storm_stays_bounded_and_answered(backend: Backend) {
                 .await
         });
     }
-    // Requests that need no hashing are served during the storm.
-    let me = tokio::time::timeout(HANG, app.get("/api/auth/get-session", &mut jar))
-        .await
-        .expect("served during the storm");
-    assert_eq!(me.status, 200);
+    let mut served_while_hashing = 0;
+    for _ in 0..20 {
+        let me = tokio::time::timeout(HANG, app.get("/api/auth/get-session", &mut jar))
+            .await
+            .expect("served during the storm");
+        assert_eq!(me.status, 200);
+        if app.auth.password_hashes_running() > 0 {
+            served_while_hashing += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let responses = tokio::time::timeout(HANG, storm.join_all())
         .await
         .expect("every sign-in answered");
@@ -397,4 +414,55 @@ async fn r12_a_hashing_storm_stays_bounded_and_answered(backend: Backend) {
         "{:?}",
         responses.iter().map(|r| r.status).collect::<Vec<_>>()
     );
+    assert!(
+        served_while_hashing > 0,
+        "get-session was answered while hashes ran"
+    );
+    assert_eq!(
+        app.auth.password_hashes_peak(),
+        2,
+        "the limit was reached and never passed"
+    );
+}
+
+/// R12: past the queue timeout, a sign-in waiting for a hashing slot gets 503 with
+/// `Retry-After` (never a 500, never an unbounded wait).
+async fn r12_sign_ins_past_the_hash_queue_timeout_get_503(backend: Backend) {
+    let app = TestApp::with(backend, |b| {
+        b.max_concurrent_hashes(1)
+            .hash_queue_timeout(Duration::from_millis(30))
+    })
+    .await;
+    app.sign_up("queue@example.com", "password123").await;
+    let mut storm = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let client = app.client.clone();
+        storm.spawn(async move {
+            client
+                .post("/api/auth/sign-in/email")
+                .json(&json!({ "email": "queue@example.com", "password": "wrong-password" }))
+                .send()
+                .await
+        });
+    }
+    let responses = tokio::time::timeout(HANG, storm.join_all())
+        .await
+        .expect("every sign-in answered");
+    let busy: Vec<_> = responses.iter().filter(|r| r.status == 503).collect();
+    assert!(
+        responses
+            .iter()
+            .all(|r| matches!(r.status.as_u16(), 401 | 503)),
+        "{:?}",
+        responses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(
+        !busy.is_empty(),
+        "twelve 80 ms hashes cannot all start within 30 ms"
+    );
+    for response in busy {
+        assert_eq!(response.error_code(), "SERVER_BUSY");
+        assert_eq!(response.header("retry-after"), Some("1"));
+    }
+    assert_eq!(app.auth.password_hashes_peak(), 1);
 }

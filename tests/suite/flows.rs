@@ -11,6 +11,7 @@ backend_tests!(
     two_pools_racing_for_one_email_make_one_user,
     remember_me_false_sets_a_browser_session_cookie,
     auto_sign_in_off_returns_no_token,
+    stored_values_match_better_auths_formats,
 );
 
 async fn sign_up_then_me_then_sign_out(backend: Backend) {
@@ -228,4 +229,90 @@ async fn auto_sign_in_off_returns_no_token(backend: Backend) {
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["token"], serde_json::Value::Null);
     assert!(response.set_cookies().is_empty());
+}
+
+/// Rows are stored as Better-Auth 1.7.25 stores them on each dialect
+/// (`tests/fixtures/ddl/*-rows.txt`, `30-db-rows.txt`): ISO-8601 text with milliseconds and `Z`
+/// on SQLite, `timestamp(3)` on MySQL, `timestamptz` on PostgreSQL; booleans 0/1 (SQLite,
+/// MySQL) or `false`; absent optional values NULL; the credential account keyed by the user id.
+async fn stored_values_match_better_auths_formats(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.sign_up("rows@example.com", "password123").await;
+    let b = backend;
+    let one = async |sql: String| app.sql_scalar(&app.quote(&sql)).await;
+    let text = if b == Backend::MySql { "char" } else { "text" };
+    let iso_ms_z = |v: &str| {
+        v.len() == 24
+            && v.as_bytes()[10] == b'T'
+            && v.as_bytes()[19] == b'.'
+            && v.ends_with('Z')
+            && time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+    };
+    match b {
+        Backend::Sqlite => {
+            for (table, column, kind) in [
+                ("user", "emailVerified", "integer"),
+                ("user", "createdAt", "text"),
+                ("user", "image", "null"),
+                ("session", "expiresAt", "text"),
+                ("session", "ipAddress", "text"),
+                ("account", "accessToken", "null"),
+            ] {
+                let found = one(format!(r#"select typeof("{column}") from "{table}""#)).await;
+                assert_eq!(found.as_deref(), Some(kind), "{table}.{column}");
+            }
+            let verified = one(r#"select "emailVerified" from "user""#.into()).await;
+            assert_eq!(verified.as_deref(), Some("0"));
+            for (table, column) in [
+                ("user", "createdAt"),
+                ("user", "updatedAt"),
+                ("session", "expiresAt"),
+                ("session", "createdAt"),
+                ("account", "updatedAt"),
+            ] {
+                let value = one(format!(r#"select "{column}" from "{table}""#))
+                    .await
+                    .unwrap();
+                assert!(iso_ms_z(&value), "{table}.{column} = {value}");
+            }
+        }
+        Backend::MySql => {
+            let verified = one(r#"select cast("emailVerified" as char) from "user""#.into()).await;
+            assert_eq!(verified.as_deref(), Some("0"));
+            let created = one(r#"select cast("createdAt" as char) from "user""#.into())
+                .await
+                .unwrap();
+            assert_eq!(created.len(), 23, "timestamp(3): {created}");
+            assert_eq!(&created[19..20], ".");
+        }
+        Backend::Postgres => {
+            let verified = one(r#"select cast("emailVerified" as text) from "user""#.into()).await;
+            assert_eq!(verified.as_deref(), Some("false"));
+        }
+    }
+    assert_eq!(
+        one(r#"select count(*) from "user" where "image" is null"#.into())
+            .await
+            .as_deref(),
+        Some("1")
+    );
+    let account = one(format!(
+        r#"select cast("providerId" as {text}) from "account" a join "user" u on a."userId" = u."id" and a."accountId" = u."id""#
+    ))
+    .await;
+    assert_eq!(account.as_deref(), Some("credential"));
+    let password = one(r#"select "password" from "account""#.into())
+        .await
+        .unwrap();
+    let (salt, key) = password.split_once(':').unwrap();
+    assert!(
+        salt.len() == 32
+            && key.len() == 128
+            && password.bytes().all(|c| c == b':' || c.is_ascii_hexdigit()),
+        "{password}"
+    );
+    // The test client sends no User-Agent: stored as "", not NULL, as Better-Auth does.
+    let agent = one(r#"select "userAgent" from "session""#.into()).await;
+    assert_eq!(agent.as_deref(), Some(""));
 }

@@ -15,6 +15,8 @@ backend_tests!(
     concurrent_requests_pass_exactly_max,
     database_counters_are_shared_by_instances,
     forwarded_for_is_ignored_unless_the_proxy_is_trusted,
+    one_account_is_limited_across_addresses,
+    a_clock_jump_back_does_not_block_for_days,
 );
 
 fn sign_in_body() -> serde_json::Value {
@@ -184,4 +186,93 @@ async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted(backend: Backend) 
         }
         assert_eq!(statuses, [401, 401, 401, 429], "{spellings:?}");
     }
+}
+
+/// Check 34.3: guesses against one account from many addresses (each under its own limit)
+/// stop at the per-account limit, with the same 429 for a registered and an unknown address;
+/// after the window the right password works again (no permanent lock).
+async fn one_account_is_limited_across_addresses(backend: Backend) {
+    for storage in [RateLimitStorage::Memory, RateLimitStorage::Database] {
+        let app = TestApp::with(backend, |b| {
+            b.rate_limit(
+                RateLimit::default()
+                    .per_account(Rule::new(5, Duration::from_secs(2)))
+                    .storage(storage),
+            )
+            .trusted_proxies(["127.0.0.1"])
+        })
+        .await;
+        app.sign_up("target@example.com", "password123").await;
+        let attempt = |email: &'static str, password: &'static str, from: u32| {
+            app.client
+                .post("/api/auth/sign-in/email")
+                .header("x-forwarded-for", &format!("198.51.100.{from}"))
+                .json(&json!({ "email": email, "password": password }))
+                .send()
+        };
+        let mut statuses = Vec::new();
+        for from in 0..8 {
+            statuses.push(
+                attempt("target@example.com", "wrong-password", from)
+                    .await
+                    .status
+                    .as_u16(),
+            );
+        }
+        assert_eq!(
+            statuses,
+            [401, 401, 401, 401, 401, 429, 429, 429],
+            "{storage:?}: five guesses, from eight addresses"
+        );
+        let hashes = app.auth.password_hashes_computed();
+        let blocked = attempt("target@example.com", "password123", 100).await;
+        assert_eq!(blocked.status, 429, "even the right password waits");
+        assert_eq!(
+            app.auth.password_hashes_computed(),
+            hashes,
+            "refused before hashing"
+        );
+        for from in 0..6 {
+            attempt("nobody@example.com", "wrong-password", 200 + from).await;
+        }
+        let unknown = attempt("nobody@example.com", "wrong-password", 250).await;
+        assert_eq!(
+            (unknown.status, unknown.body.clone()),
+            (blocked.status, blocked.body.clone()),
+            "{storage:?}: an unknown address is limited alike"
+        );
+        tokio::time::sleep(Duration::from_millis(2_100)).await;
+        assert_eq!(
+            attempt("target@example.com", "password123", 101)
+                .await
+                .status,
+            200,
+            "{storage:?}: a new window"
+        );
+    }
+}
+
+/// R13: a counter whose last request lies days ahead (the clock went back) starts a new window
+/// instead of refusing for days, in memory (unit-tested) and in the database.
+async fn a_clock_jump_back_does_not_block_for_days(backend: Backend) {
+    let app = TestApp::with(backend, |b| {
+        b.rate_limit(
+            RateLimit::default()
+                .rule("/ok", Rule::new(1, Duration::from_secs(60)))
+                .storage(RateLimitStorage::Database),
+        )
+    })
+    .await;
+    let ok = || app.client.get("/api/auth/ok").send();
+    assert_eq!(ok().await.status, 200);
+    assert_eq!(ok().await.status, 429);
+    let two_days_ms = 2 * 24 * 3_600_000_i64;
+    let changed = app
+        .sql(&app.quote(&format!(
+            r#"update "rateLimit" set "lastRequest" = "lastRequest" + {two_days_ms}"#
+        )))
+        .await;
+    assert_eq!(changed, 1);
+    let response = ok().await;
+    assert_eq!(response.status, 200, "{}", response.text());
 }

@@ -6,8 +6,9 @@ use crate::backend_tests;
 use crate::common::{Backend, Jar, TestApp, encode_signed, execute, q, scalar};
 
 backend_tests!(
+    a_refreshed_cookie_is_never_publicly_cacheable,
     extractors_answer_for_signed_in_and_anonymous_requests,
-    expired_session_is_anonymous_and_removed_at_the_next_sign_in,
+    expired_session_is_anonymous_and_deleted,
     refresh_slides_expiry_and_resends_the_cookie,
     dont_remember_sessions_are_never_slid,
     tampered_and_foreign_cookies_are_anonymous,
@@ -85,7 +86,7 @@ async fn extractors_answer_for_signed_in_and_anonymous_requests(backend: Backend
     assert_eq!(current["session"]["userId"], current["user"]["id"]);
 }
 
-async fn expired_session_is_anonymous_and_removed_at_the_next_sign_in(backend: Backend) {
+async fn expired_session_is_anonymous_and_deleted(backend: Backend) {
     let app = TestApp::new(backend).await;
     let mut jar = app.sign_up("old@example.com", "password123").await;
     let token = jar.session_token();
@@ -118,14 +119,13 @@ async fn expired_session_is_anonymous_and_removed_at_the_next_sign_in(backend: B
         )
         .await
     };
-    // The lookup only reads (`expiresAt > now`); the row goes with the user's next sign-in.
-    assert_eq!(rows().await.as_deref(), Some("1"));
-    app.sign_in("old@example.com", "password123").await;
     assert_eq!(
         rows().await.as_deref(),
         Some("0"),
-        "removed at the next sign-in"
+        "an expired session is deleted when seen, as Better-Auth does"
     );
+    // However the clock moves afterwards, nothing is left to come back to life.
+    assert_eq!(app.client.get("/me").send_with(&mut jar).await.status, 401);
 }
 
 async fn refresh_slides_expiry_and_resends_the_cookie(backend: Backend) {
@@ -175,6 +175,8 @@ async fn dont_remember_sessions_are_never_slid(backend: Backend) {
         .send_with(&mut jar)
         .await;
     let token = jar.session_token();
+    let before = expiry_of(&app, &token).await;
+    assert!(!before.is_empty());
     // expiresAt = createdAt + 1 day is already "due" by the rule; the marker cookie stops it.
     let response = app
         .client
@@ -186,6 +188,7 @@ async fn dont_remember_sessions_are_never_slid(backend: Backend) {
         "{:?}",
         response.set_cookies()
     );
+    assert_eq!(expiry_of(&app, &token).await, before, "not slid");
     // Without the marker (another client holding the token) Better-Auth's rule slides it.
     let response = app
         .client
@@ -197,7 +200,9 @@ async fn dont_remember_sessions_are_never_slid(backend: Backend) {
         .send()
         .await;
     assert_eq!(response.set_cookies().len(), 1);
-    assert!(expiry_of(&app, &token).await > String::new());
+    // Both ISO-8601 with milliseconds and `Z`: the text order is the time order.
+    let after = expiry_of(&app, &token).await;
+    assert!(after > before, "slid from {before} to {after}");
 }
 
 async fn tampered_and_foreign_cookies_are_anonymous(backend: Backend) {
@@ -296,6 +301,38 @@ async fn rotated_secret_still_verifies_old_cookies(backend: Backend) {
         .send()
         .await;
     assert_eq!(me.status, 200);
+    // A refresh is signed with the new secret: recomputed here, independently of the crate.
+    let token = jar.session_token();
+    set_expiry(
+        &app,
+        &token,
+        time::OffsetDateTime::now_utc() + time::Duration::days(5),
+    )
+    .await;
+    let refreshed = client
+        .get("/me")
+        .header("cookie", &format!("better-auth.session_token={old_cookie}"))
+        .send()
+        .await;
+    assert_eq!(refreshed.status, 200);
+    let expected = {
+        use base64::Engine as _;
+        use hmac::{KeyInit, Mac};
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(b"Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw")
+                .unwrap();
+        mac.update(token.as_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        crate::common::encode_signed(&format!("{token}.{signature}"))
+    };
+    let cookies = refreshed.set_cookies();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    assert!(
+        cookies[0].starts_with(&format!("better-auth.session_token={expected};")),
+        "signed with the new secret: {}",
+        cookies[0]
+    );
     // Without the old secret the cookie is as good as absent.
     let dropped = crate::common::builder()
         .secret("Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw")
@@ -323,11 +360,61 @@ async fn session_survives_a_new_auth_instance(backend: Backend) {
         .connect(&app.db.url)
         .await
         .unwrap();
-    restarted.migrate().await.unwrap();
+    let report = restarted.migrate().await.unwrap();
+    assert!(
+        report.is_empty(),
+        "a second migration changes nothing: {report:?}"
+    );
     let (addr, _server) = crate::common::serve(crate::common::app_router(&restarted)).await;
     let me = crate::common::Client::new(addr)
         .get("/me")
         .send_with(&mut jar)
         .await;
     assert_eq!(me.status, 200);
+}
+
+/// Check 7: when the layer refreshes the session cookie on an app response the handler marked
+/// publicly cacheable, the response becomes `no-store` (a shared cache would hand the cookie to
+/// the next client); a private one is left as the handler set it.
+async fn a_refreshed_cookie_is_never_publicly_cacheable(backend: Backend) {
+    use axum::routing::get;
+    let app = TestApp::new(backend).await;
+    let jar = app.sign_up("cache@example.com", "password123").await;
+    let token = jar.session_token();
+    let router = axum::Router::new()
+        .route(
+            "/public",
+            get(|user: authgate::CurrentUser| async move {
+                ([("cache-control", "public, max-age=60")], user.name.clone())
+            }),
+        )
+        .route(
+            "/private",
+            get(|user: authgate::CurrentUser| async move {
+                (
+                    [("cache-control", "private, max-age=60")],
+                    user.name.clone(),
+                )
+            }),
+        )
+        .layer(authgate::SessionLayer::new(app.auth.clone()));
+    let (addr, _server) = crate::common::serve(router).await;
+    let client = crate::common::Client::new(addr);
+    for (path, expected) in [("/public", "no-store"), ("/private", "private, max-age=60")] {
+        // Due for a refresh, so the layer adds a Set-Cookie to the handler's response.
+        set_expiry(
+            &app,
+            &token,
+            time::OffsetDateTime::now_utc() + time::Duration::days(5),
+        )
+        .await;
+        let response = client.get(path).send_with(&mut jar.clone()).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.set_cookies().len(),
+            1,
+            "{path}: the refreshed cookie"
+        );
+        assert_eq!(response.header("cache-control"), Some(expected), "{path}");
+    }
 }
