@@ -96,10 +96,11 @@ async fn health(
             Json(serde_json::json!({ "status": "ok", "database": "reachable" })),
         ),
         Err(err) => {
+            // The details are for the operator's log, not for whoever asks.
             tracing::warn!(error = %err, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable", "database": err.to_string() })),
+                Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
             )
         }
     }

@@ -25,6 +25,8 @@ const MIN_PASSWORD_FLOOR: usize = 8;
 const DEFAULT_COOKIE_PREFIX: &str = "better-auth";
 /// Auth request bodies are small JSON objects; anything larger is refused before parsing.
 const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// No configuration may refuse every real request body.
+const MIN_BODY_BYTES: usize = 1024;
 /// How long a sign-in waits for a hashing slot before the server answers 503.
 const DEFAULT_HASH_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so longer sessions cannot work.
@@ -772,6 +774,22 @@ impl AuthBuilder {
                 "max_concurrent_hashes must be at least 1".to_owned(),
             ));
         }
+        if self.hash_queue_timeout.is_zero() {
+            return Err(ConfigError::InvalidOption(
+                "hash_queue_timeout must be longer than zero (every sign-in would be refused)"
+                    .to_owned(),
+            ));
+        }
+        if self.max_body_bytes < MIN_BODY_BYTES {
+            return Err(ConfigError::InvalidOption(format!(
+                "max_body_size must be at least {MIN_BODY_BYTES} bytes (a sign-up body needs a few \
+                 hundred), got {}",
+                self.max_body_bytes
+            )));
+        }
+        self.rate_limit
+            .check()
+            .map_err(ConfigError::InvalidOption)?;
         let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)?;
 
         let secure = self.secure_cookies.unwrap_or(base_url.scheme() == "https");
@@ -1031,6 +1049,50 @@ mod tests {
         assert!(base().password_length(0, 9).validate().is_err());
         assert!(base().cookie_prefix("bad prefix").validate().is_err());
         assert!(base().max_concurrent_hashes(0).validate().is_err());
+        assert!(
+            base()
+                .hash_queue_timeout(Duration::ZERO)
+                .validate()
+                .is_err()
+        );
+        assert!(base().max_body_size(10).validate().is_err());
+        use crate::rate_limit::{RateLimit, Rule};
+        let rule = Rule::new(5, Duration::from_secs(60));
+        for (limits, wording) in [
+            (
+                RateLimit::default().rule("/api/auth/sign-in/email", rule),
+                "not an endpoint",
+            ),
+            (
+                RateLimit::default().unlimited("/sign-in"),
+                "not an endpoint",
+            ),
+            (
+                RateLimit::default().rule("/sign-in/email", Rule::new(5, Duration::ZERO)),
+                "zero",
+            ),
+            (
+                RateLimit::default().default_rule(Rule::new(5, Duration::ZERO)),
+                "zero",
+            ),
+            (
+                RateLimit::default().per_account(Rule::new(5, Duration::ZERO)),
+                "zero",
+            ),
+        ] {
+            let err = base().rate_limit(limits).validate().unwrap_err();
+            assert!(err.to_string().contains(wording), "{err}");
+        }
+        assert!(
+            base()
+                .rate_limit(
+                    RateLimit::default()
+                        .rule("/sign-in/email", rule)
+                        .unlimited("/ok")
+                )
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! name wins, surrounding double quotes are stripped and a value containing `%` is
 //! percent-decoded. Names are matched exactly (case-sensitively), so `__SeCuRe-` look-alikes
 //! are ignored.
+//!
+//! Written here rather than with the `cookie` crate: its `Set-Cookie` serialisation orders the
+//! attributes differently (`HttpOnly; SameSite=Lax; Path=/; Max-Age=...`) and its parser neither
+//! strips quotes nor keeps the first of two same-named pairs, and byte-for-byte agreement with
+//! Better-Auth is the point of this module.
 
 use std::borrow::Cow;
 

@@ -138,6 +138,7 @@ errors! {
     method_not_allowed => METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed";
     payload_too_large => PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body is too large";
     invalid_body_encoding => BAD_REQUEST, "BAD_REQUEST", "Request body is not valid UTF-8";
+    unreadable_body => BAD_REQUEST, "BAD_REQUEST", "The request body could not be read";
     internal => INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "Internal Server Error";
     server_busy => SERVICE_UNAVAILABLE, "SERVER_BUSY", "Too many sign-ins are being processed; retry shortly";
     database_unavailable => SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE", "The session store is unavailable; retry shortly";

@@ -1,7 +1,7 @@
 //! The session lookup: what a request's session token resolves to, computed at most once per
 //! request and only when something asks (an extractor or an endpoint).
 //!
-//! One query fetches the session and its user by token, with the database's verdict on
+//! One query fetches the session and its user by token; the session is live while
 //! `expiresAt > now`. An unknown token answers as anonymous and clears the client's cookies; an
 //! expired one too, after its row is deleted (as Better-Auth does). A live session slides
 //! forward by Better-Auth's rule (when `expiresAt - expiresIn + updateAge <= now`, and never

@@ -378,6 +378,11 @@ mod tests {
     }
 
     #[test]
+    fn the_dummy_salt_is_the_dummy_hashs() {
+        assert_eq!(DUMMY_HASH.split_once(':').unwrap().0, DUMMY_SALT);
+    }
+
+    #[test]
     fn dummy_hash_matches_nothing() {
         assert_eq!(verify_blocking("", DUMMY_HASH), Ok(false));
         assert_eq!(verify_blocking("password123", DUMMY_HASH), Ok(false));

@@ -104,6 +104,12 @@ impl RateLimit {
     /// # ⚠️ Warning
     /// Without limits, password guessing and password-hashing floods are bounded only by what
     /// sits in front of the app.
+    ///
+    /// # Examples
+    /// ```
+    /// let limits = authgate::RateLimit::disabled();
+    /// assert!(!limits.is_enabled());
+    /// ```
     pub fn disabled() -> Self {
         Self {
             enabled: false,
@@ -117,29 +123,59 @@ impl RateLimit {
     }
 
     /// The rule for endpoints without a specific one (default 100 per 10 s).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use authgate::{RateLimit, Rule};
+    ///
+    /// let limits = RateLimit::default().default_rule(Rule::new(300, Duration::from_secs(60)));
+    /// ```
     pub fn default_rule(mut self, rule: Rule) -> Self {
         self.default_rule = rule;
         self
     }
 
-    /// The rule for one endpoint, by its path below the router (e.g. `/sign-in/email`),
-    /// replacing the built-in one.
+    /// The rule for one endpoint, by its path below the router (e.g. `/sign-in/email`, not
+    /// `/api/auth/sign-in/email`), replacing the built-in one. A path that is not an endpoint
+    /// is a configuration error.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use authgate::{RateLimit, Rule};
+    ///
+    /// let limits = RateLimit::default().rule("/sign-up/email", Rule::new(5, Duration::from_secs(3600)));
+    /// ```
     pub fn rule(mut self, path: impl Into<String>, rule: Rule) -> Self {
         self.rules.push((path.into(), Some(rule)));
         self
     }
 
-    /// No limit for one endpoint.
+    /// No limit for one endpoint (a path below the router, as for [`rule`](Self::rule)).
+    ///
+    /// # Examples
+    /// ```
+    /// let limits = authgate::RateLimit::default().unlimited("/get-session");
+    /// ```
     pub fn unlimited(mut self, path: impl Into<String>) -> Self {
         self.rules.push((path.into(), None));
         self
     }
 
-    /// The limit on sign-in attempts per account (per submitted email address, whether or not
-    /// it is registered), whatever addresses they come from: by default 100 per hour, as NIST
-    /// SP 800-63B asks, so that guessing one account's password from many addresses stays
-    /// slow. A blocked account answers 429 like any rate limit, for up to the window after
+    /// The limit on consecutive failed sign-ins per account (per submitted email address,
+    /// whether or not it is registered), whatever addresses they come from: by default 100 per
+    /// hour, as NIST SP 800-63B asks, so that guessing one account's password from many
+    /// addresses stays slow. A successful sign-in resets the count. A blocked account answers
+    /// 429 like any rate limit, the right password included, until a window has passed since
     /// its last allowed attempt.
+    ///
+    /// # ⚠️ Trade-off
+    /// Whoever knows an address can keep that account from signing in with a password by
+    /// failing on purpose (100 failures an hour, from one address within the per-address
+    /// limits). That is the price of bounding guesses per account; lower the rule's `max` and
+    /// window to shorten lockouts, or turn it off with
+    /// [`without_per_account`](Self::without_per_account) where per-address limits suffice.
     ///
     /// # Examples
     /// ```
@@ -154,12 +190,25 @@ impl RateLimit {
     }
 
     /// No per-account limit; only the per-address limits apply.
+    ///
+    /// # Examples
+    /// ```
+    /// let limits = authgate::RateLimit::default().without_per_account();
+    /// ```
     pub fn without_per_account(mut self) -> Self {
         self.per_account = None;
         self
     }
 
-    /// Where the counters live (default: memory).
+    /// Where the counters live (default: memory). With several instances, use
+    /// [`RateLimitStorage::Database`] (the `rateLimit` table, created by `Auth::migrate`).
+    ///
+    /// # Examples
+    /// ```
+    /// use authgate::{RateLimit, RateLimitStorage};
+    ///
+    /// let limits = RateLimit::default().storage(RateLimitStorage::Database);
+    /// ```
     pub fn storage(mut self, storage: RateLimitStorage) -> Self {
         self.storage = storage;
         self
@@ -172,6 +221,43 @@ impl RateLimit {
     /// The per-account sign-in rule, if limits are on.
     pub(crate) fn account_rule(&self) -> Option<Rule> {
         self.per_account.filter(|_| self.enabled)
+    }
+
+    /// The longest window of any rule: counters idle for longer can be dropped.
+    pub(crate) fn longest_window(&self) -> Duration {
+        self.rules
+            .iter()
+            .filter_map(|(_, rule)| *rule)
+            .chain([self.default_rule, SENSITIVE, MAIL])
+            .chain(self.per_account)
+            .map(|rule| rule.window)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Refuses rules that would silently do nothing: a zero window (which would never block),
+    /// or a path that is not one of the router's endpoints (paths are relative to the router,
+    /// `/sign-in/email`, not `/api/auth/sign-in/email`).
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let zero = |rule: &Rule| rule.window.is_zero();
+        if zero(&self.default_rule) || self.per_account.as_ref().is_some_and(zero) {
+            return Err("rate-limit windows must be longer than zero".to_owned());
+        }
+        for (path, rule) in &self.rules {
+            if rule.as_ref().is_some_and(zero) {
+                return Err(format!(
+                    "the rate-limit window for {path} must be longer than zero"
+                ));
+            }
+            if !crate::routes::endpoint_paths().any(|p| p == path) {
+                let known: Vec<&str> = crate::routes::endpoint_paths().collect();
+                return Err(format!(
+                    "rate-limit rule for {path:?}, which is not an endpoint; paths are relative to \
+                     the auth router, one of {known:?}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The rule for `path`: a configured one, else Better-Auth's built-in ones, else the default.
@@ -286,13 +372,40 @@ pub(crate) async fn enforce(
     }
 }
 
+/// The counter of sign-in attempts on the account `email` names: a digest, so that the key
+/// has a fixed length (the `rateLimit.key` column is `varchar(255)` on MySQL) and the table
+/// holds no addresses.
+fn account_key(email: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(email.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("account:{hex}|/sign-in/email")
+}
+
 /// Counts a sign-in attempt against the account `email` names (lower-cased; registered or not,
-/// so that the answer says nothing about which addresses exist).
+/// so that the answer says nothing about which addresses exist), before any password work.
 pub(crate) async fn enforce_per_account(auth: &Auth, email: &str) -> Result<(), AuthError> {
     let Some(rule) = auth.config().rate_limit.account_rule() else {
         return Ok(());
     };
-    count(auth, &format!("account:{email}|/sign-in/email"), rule).await
+    count(auth, &account_key(email), rule).await
+}
+
+/// After a successful sign-in: the account's count starts again, so that only consecutive
+/// failures add up (NIST SP 800-63B). Best effort: a failure here is logged, not answered.
+pub(crate) async fn forget_account(auth: &Auth, email: &str) {
+    if auth.config().rate_limit.account_rule().is_none() {
+        return;
+    }
+    let key = account_key(email);
+    match auth.config().rate_limit.store() {
+        RateLimitStorage::Memory => auth.rate_limit_memory().forget(&key),
+        RateLimitStorage::Database => {
+            if let Err(err) = auth.database().rate_limit_forget(&key).await {
+                tracing::warn!(error = %err, "could not reset an account's sign-in counter");
+            }
+        }
+    }
 }
 
 /// Counts one request against `key`: 429 when over the rule, 503 when the counters cannot be
@@ -300,9 +413,14 @@ pub(crate) async fn enforce_per_account(auth: &Auth, email: &str) -> Result<(), 
 async fn count(auth: &Auth, key: &str, rule: Rule) -> Result<(), AuthError> {
     let now_ms = i64::try_from(crate::timestamp::now().unix_timestamp_nanos() / 1_000_000)
         .unwrap_or(i64::MAX);
-    let decision = match auth.config().rate_limit.store() {
+    let limits = &auth.config().rate_limit;
+    let decision = match limits.store() {
         RateLimitStorage::Memory => Ok(auth.rate_limit_memory().check(key, now_ms, rule)),
-        RateLimitStorage::Database => auth.database().rate_limit_check(key, now_ms, rule).await,
+        RateLimitStorage::Database => {
+            auth.database()
+                .rate_limit_check(key, now_ms, rule, limits.longest_window())
+                .await
+        }
     };
     match decision {
         Ok(Decision::Allowed) => Ok(()),

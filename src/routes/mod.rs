@@ -1,7 +1,9 @@
 //! The auth endpoints, one file per group, and the router that nests them.
 
-mod input;
+mod fields;
 mod password;
+mod password_rules;
+mod request;
 mod session;
 mod sign_in;
 mod sign_out;
@@ -25,7 +27,8 @@ use crate::layer::SessionLayer;
 use crate::lookup::{Outcome, Refresh};
 use crate::model::{Session, SessionWithUser};
 use crate::{origin, rate_limit, timestamp};
-pub(crate) use input::{AuthRequest, Fields, Forms, Shape, parse_body};
+pub(crate) use fields::{Fields, Shape};
+pub(crate) use request::{AuthRequest, Forms, parse_body};
 
 /// Every endpoint's body validation on one parsed body (for the fuzz targets).
 pub(crate) fn parse_every_input(body: &Option<Value>) -> Vec<Result<(), AuthError>> {
@@ -42,42 +45,49 @@ pub(crate) fn parse_every_input(body: &Option<Value>) -> Vec<Result<(), AuthErro
     ]
 }
 
+/// Every endpoint: its path below the router (as rate-limit rules name it) and its handlers.
+fn endpoints() -> [(&'static str, MethodRouter<Auth>); 13] {
+    [
+        ("/sign-up/email", post(sign_up::sign_up_email)),
+        ("/sign-in/email", post(sign_in::sign_in_email)),
+        (
+            "/get-session",
+            get(session::get_session).post(session::get_session_post),
+        ),
+        ("/sign-out", post(sign_out::sign_out)),
+        ("/list-sessions", get(session::list_sessions)),
+        ("/revoke-session", post(session::revoke_session)),
+        ("/revoke-sessions", post(session::revoke_sessions)),
+        (
+            "/revoke-other-sessions",
+            post(session::revoke_other_sessions),
+        ),
+        ("/update-user", post(user::update_user)),
+        ("/change-email", post(user::change_email)),
+        ("/delete-user", post(user::delete_user)),
+        ("/change-password", post(password::change_password)),
+        ("/ok", get(ok)),
+    ]
+}
+
+/// The endpoints' paths below the router, e.g. `/sign-in/email`.
+pub(crate) fn endpoint_paths() -> impl Iterator<Item = &'static str> {
+    endpoints().into_iter().map(|(path, _)| path)
+}
+
 pub(crate) fn router<S>(auth: Auth) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let limited = |path: &'static str, route: MethodRouter<Auth>| {
-        let route = route.layer(middleware::from_fn_with_state(
-            (auth.clone(), path),
-            rate_limit::enforce,
-        ));
-        (path, route)
-    };
-    let routes = [
-        limited("/sign-up/email", post(sign_up::sign_up_email)),
-        limited("/sign-in/email", post(sign_in::sign_in_email)),
-        limited(
-            "/get-session",
-            get(session::get_session).post(session::get_session_post),
-        ),
-        limited("/sign-out", post(sign_out::sign_out)),
-        limited("/list-sessions", get(session::list_sessions)),
-        limited("/revoke-session", post(session::revoke_session)),
-        limited("/revoke-sessions", post(session::revoke_sessions)),
-        limited(
-            "/revoke-other-sessions",
-            post(session::revoke_other_sessions),
-        ),
-        limited("/update-user", post(user::update_user)),
-        limited("/change-email", post(user::change_email)),
-        limited("/delete-user", post(user::delete_user)),
-        limited("/change-password", post(password::change_password)),
-        limited("/ok", get(ok)),
-    ];
-    routes
+    endpoints()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| {
-            router.route(path, route)
+            // Each endpoint counts its own requests before anything else reads them.
+            let limited = route.layer(middleware::from_fn_with_state(
+                (auth.clone(), path),
+                rate_limit::enforce,
+            ));
+            router.route(path, limited)
         })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

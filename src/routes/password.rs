@@ -6,8 +6,9 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::sign_up::{check_new_password, check_password_length, check_password_not_too_long};
-
+use super::password_rules::{
+    check_password_length, check_password_not_too_long, check_password_policy,
+};
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
@@ -84,7 +85,7 @@ pub(super) async fn change_password(
 
     check_password_length(&auth, &new_password)?;
     verify_current_password(&auth, &user.id, current_password).await?;
-    check_new_password(&auth, &new_password).await?;
+    check_password_policy(&auth, &new_password).await?;
     let hash = auth.hasher().hash(new_password).await?;
 
     // Signing the other devices out means replacing every session, this one included, by a

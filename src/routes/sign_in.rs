@@ -9,8 +9,8 @@ use http::{HeaderValue, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::input::is_email;
-use super::sign_up::check_password_not_too_long;
+use super::fields::is_email;
+use super::password_rules::check_password_not_too_long;
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
@@ -88,6 +88,8 @@ pub(super) async fn sign_in_email(
         _ => return Err(AuthError::invalid_email_or_password()),
     };
 
+    // Only consecutive failures count towards the per-account limit.
+    rate_limit::forget_account(&auth, &email).await;
     let session = auth
         .create_session(&user.id, remember, &request.meta(&auth))
         .await?;

@@ -6,7 +6,8 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::input::MAX_NAME_LENGTH;
+use super::fields::MAX_NAME_LENGTH;
+use super::password_rules::{check_password_length, check_password_policy};
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
 use crate::auth::Auth;
 use crate::error::AuthError;
@@ -17,50 +18,6 @@ use crate::{origin, timestamp};
 struct SignUpResponse<'a> {
     token: Option<&'a str>,
     user: &'a User,
-}
-
-/// Length as JavaScript counts it (UTF-16 code units), which is what Better-Auth's limits use.
-pub(crate) fn password_length(password: &str) -> usize {
-    password.encode_utf16().count()
-}
-
-/// Better-Auth's password length rule.
-pub(crate) fn check_password_length(auth: &Auth, password: &str) -> Result<(), AuthError> {
-    let (min, max) = auth.config().password_length();
-    let length = password_length(password);
-    if length < min {
-        return Err(AuthError::password_too_short());
-    }
-    if length > max {
-        return Err(AuthError::password_too_long());
-    }
-    Ok(())
-}
-
-/// Better-Auth's "too long" rule alone, for passwords that are checked rather than set (sign-in,
-/// the current password of change-password and delete-user): nothing longer is ever hashed.
-pub(crate) fn check_password_not_too_long(auth: &Auth, password: &str) -> Result<(), AuthError> {
-    if password_length(password) > auth.config().password_length().1 {
-        return Err(AuthError::password_too_long());
-    }
-    Ok(())
-}
-
-/// Every rule a new password must pass: the length, then the configured
-/// [`password_policy`](crate::AuthBuilder::password_policy), run off the async runtime.
-pub(crate) async fn check_new_password(auth: &Auth, password: &str) -> Result<(), AuthError> {
-    check_password_length(auth, password)?;
-    let Some(policy) = auth.config().password_policy.clone() else {
-        return Ok(());
-    };
-    let password = password.to_owned();
-    let verdict = tokio::task::spawn_blocking(move || (policy.0)(&password))
-        .await
-        .map_err(|_| {
-            tracing::error!("the password policy panicked");
-            AuthError::internal()
-        })?;
-    verdict.map_err(AuthError::password_compromised)
 }
 
 /// The sign-up body, validated as Better-Auth's schema validates it.
@@ -109,7 +66,8 @@ pub(super) async fn sign_up_email(
     if auth.config().disable_sign_up {
         return Err(AuthError::sign_up_disabled());
     }
-    check_new_password(&auth, &password).await?;
+    check_password_length(&auth, &password)?;
+    check_password_policy(&auth, &password).await?;
     let email = email.to_ascii_lowercase();
 
     let database = auth.database();

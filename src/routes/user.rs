@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::input::MAX_NAME_LENGTH;
+use super::fields::MAX_NAME_LENGTH;
 use super::password::verify_current_password;
 use super::{
     AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,

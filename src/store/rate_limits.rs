@@ -17,16 +17,24 @@ const MYSQL_UPSERT: &str = "insert into `rateLimit` (`id`, `key`, `count`, `last
 const MYSQL_READ: &str = "select `count`, `lastRequest` from `rateLimit` where `key` = ?";
 
 const PRUNE: &str = r#"delete from "rateLimit" where "lastRequest" < $1"#;
+const FORGET: &str = r#"delete from "rateLimit" where "key" = $1"#;
+#[cfg(feature = "mysql")]
+const MYSQL_FORGET: &str = "delete from `rateLimit` where `key` = ?";
 #[cfg(feature = "mysql")]
 const MYSQL_PRUNE: &str = "delete from `rateLimit` where `lastRequest` < ?";
 
 impl Database {
     /// Counts one request against `key` and says whether it may proceed.
+    ///
+    /// Now and then this also drops counters idle for longer than `retain` (the longest window
+    /// of any rule, and at least an hour), so the table does not grow with every address ever
+    /// seen.
     pub(crate) async fn rate_limit_check(
         &self,
         key: &str,
         now_ms: i64,
         rule: Rule,
+        retain: std::time::Duration,
     ) -> Result<Decision, StoreError> {
         let window_ms = i64::try_from(rule.window().as_millis()).unwrap_or(i64::MAX);
         if rule.max() == 0 {
@@ -86,7 +94,9 @@ impl Database {
                 (i64::from(count), last)
             }
         };
-        self.prune_rate_limits_sometimes(now_ms).await;
+        let retain_ms = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
+        self.prune_rate_limits_sometimes(now_ms.saturating_sub(retain_ms.max(3_600_000)))
+            .await;
         Ok(if count <= max {
             Decision::Allowed
         } else {
@@ -94,14 +104,32 @@ impl Database {
         })
     }
 
-    /// About once per thousand checks, drops counters idle for an hour, so the table does not
-    /// grow with every address ever seen. Failures here are not the request's concern.
-    async fn prune_rate_limits_sometimes(&self, now_ms: i64) {
+    /// Drops the counter of `key`.
+    pub(crate) async fn rate_limit_forget(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(pool) => {
+                sqlx::query(FORGET).bind(key).execute(pool).await?;
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                sqlx::query(FORGET).bind(key).execute(pool).await?;
+            }
+            #[cfg(feature = "mysql")]
+            Database::MySql(pool) => {
+                sqlx::query(MYSQL_FORGET).bind(key).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// About once per thousand checks, drops counters whose last request is older than
+    /// `cutoff`. Failures here are not the request's concern.
+    async fn prune_rate_limits_sometimes(&self, cutoff: i64) {
         let mut dice = [0u8; 2];
         if getrandom::fill(&mut dice).is_err() || u16::from_le_bytes(dice) % 1000 != 0 {
             return;
         }
-        let cutoff = now_ms - 3_600_000;
         let result = match self {
             #[cfg(feature = "sqlite")]
             Database::Sqlite(pool) => sqlx::query(PRUNE)

@@ -1,7 +1,6 @@
 //! Session rows: the lookup behind every authenticated request, creation, sliding refresh,
 //! listing and revocation.
 
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{Database, DbTime, StoreError, rows};
@@ -23,7 +22,7 @@ macro_rules! insert_session {
 }
 pub(super) use insert_session;
 
-/// A session the lookup found, and whether the database saw it live.
+/// A session the lookup found, live or expired.
 #[derive(Debug)]
 pub(crate) enum Found {
     /// `expiresAt > now`.
@@ -32,17 +31,10 @@ pub(crate) enum Found {
     Expired(SessionWithUser),
 }
 
-impl Found {
-    fn session(&self) -> &SessionWithUser {
-        match self {
-            Found::Live(found) | Found::Expired(found) => found,
-        }
-    }
-}
-
 impl Database {
-    /// The session with this token and its user, in one query, with the database's verdict on
-    /// `expiresAt > now`: `Live` or `Expired`.
+    /// The session with this token and its user, in one query, with the verdict on
+    /// `expiresAt > now` taken on the decoded instant, so that every form a date can be stored
+    /// in on SQLite (ISO-8601 text of any precision, epoch milliseconds) is judged right.
     pub(crate) async fn session_with_user(
         &self,
         token: &str,
@@ -50,25 +42,27 @@ impl Database {
     ) -> Result<Option<Found>, StoreError> {
         let found = dispatch!(self, |pool, sql| {
             let row = sqlx::query(sql.session_with_user.as_str())
-                .bind(DbTime(now))
                 .bind(token)
                 .fetch_optional(pool)
                 .await?;
             row.map(|row| {
-                let found = SessionWithUser {
+                Ok::<_, sqlx::Error>(SessionWithUser {
                     session: rows::session(&row)?,
                     user: rows::user(&row)?,
-                };
-                Ok::<_, sqlx::Error>(if row.try_get::<bool, _>("live")? {
-                    Found::Live(found)
-                } else {
-                    Found::Expired(found)
                 })
             })
             .transpose()?
         });
         // MySQL's default collations compare case-insensitively; a token is case-sensitive.
-        Ok(found.filter(|found| found.session().session.token == token))
+        Ok(found
+            .filter(|found| found.session.token == token)
+            .map(|found| {
+                if found.session.expires_at > now {
+                    Found::Live(found)
+                } else {
+                    Found::Expired(found)
+                }
+            }))
     }
 
     pub(crate) async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {

@@ -26,10 +26,10 @@ macro_rules! statements {
 }
 
 statements! {
-    /// The session with this token, its user, and whether it is live (`expiresAt > now`, `$1`):
-    /// the one query behind every authenticated request. An expired row is still returned, so
-    /// that the caller can delete it, as Better-Auth does.
-    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", s."expiresAt" > $1 as "live", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $2"#;
+    /// The session with this token and its user: the one query behind every authenticated
+    /// request. Expired rows are returned too; the caller compares `expiresAt` with now on the
+    /// decoded instant (SQLite can only compare the stored text) and deletes them.
+    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1"#;
     insert_session = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values ($1, $2, $3, $4, $5, $6, $7, $8)"#;
     /// Slides a session's expiry (Better-Auth's `updateSession`).
     refresh_session = r#"update "session" set "expiresAt" = $1, "updatedAt" = $2 where "token" = $3"#;

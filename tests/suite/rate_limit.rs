@@ -189,8 +189,9 @@ async fn forwarded_for_is_ignored_unless_the_proxy_is_trusted(backend: Backend) 
 }
 
 /// Check 34.3: guesses against one account from many addresses (each under its own limit)
-/// stop at the per-account limit, with the same 429 for a registered and an unknown address;
-/// after the window the right password works again (no permanent lock).
+/// stop at the per-account limit of consecutive failures, with the same 429 for a registered
+/// and an unknown address; after the window the right password works again (no permanent
+/// lock).
 async fn one_account_is_limited_across_addresses(backend: Backend) {
     for storage in [RateLimitStorage::Memory, RateLimitStorage::Database] {
         let app = TestApp::with(backend, |b| {
@@ -210,6 +211,21 @@ async fn one_account_is_limited_across_addresses(backend: Backend) {
                 .json(&json!({ "email": email, "password": password }))
                 .send()
         };
+        // Only consecutive failures count: a success starts the count again.
+        for from in 0..4 {
+            assert_eq!(
+                attempt("target@example.com", "wrong-password", 50 + from)
+                    .await
+                    .status,
+                401
+            );
+        }
+        assert_eq!(
+            attempt("target@example.com", "password123", 60)
+                .await
+                .status,
+            200
+        );
         let mut statuses = Vec::new();
         for from in 0..8 {
             statuses.push(

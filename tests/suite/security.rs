@@ -32,6 +32,7 @@ backend_tests!(
     c37_injection_payloads_are_inert,
     c38_oversized_inputs_are_refused_before_work,
     c39_malformed_bodies_get_4xx,
+    c39_a_body_broken_in_transit_is_a_400,
     c40_header_injection_and_odd_cookie_headers,
     c41_bearer_header_edge_cases,
     c42_parallel_sign_ins_and_refreshes,
@@ -1295,6 +1296,41 @@ async fn c39_malformed_bodies_get_4xx(backend: Backend) {
             assert_eq!(form.status, 415, "{route}");
         }
     }
+}
+
+/// A body whose framing breaks half-way (an invalid chunk) is a client mistake: 400, not the
+/// 413 of an oversized body and not a 500.
+async fn c39_a_body_broken_in_transit_is_a_400(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new(backend).await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/auth/sign-in/email HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\
+              5\r\n{\"a\":\r\nzz\r\n",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "answered");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains(r#""code":"BAD_REQUEST""#), "{answer}");
 }
 
 async fn c40_header_injection_and_odd_cookie_headers(backend: Backend) {

@@ -418,3 +418,44 @@ async fn a_refreshed_cookie_is_never_publicly_cacheable(backend: Backend) {
         assert_eq!(response.header("cache-control"), Some(expected), "{path}");
     }
 }
+
+/// SQLite stores whatever a writer sends into a `date` column. Other Better-Auth adapters (and
+/// hand-written rows) leave epoch milliseconds or `YYYY-MM-DD HH:MM:SS`; a session in the future
+/// in any of these forms is live and one in the past is expired, which a text comparison in SQL
+/// would get wrong (and then delete live sessions of a shared database).
+#[tokio::test]
+async fn sqlite_dates_in_other_forms_are_judged_by_their_instant() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let mut jar = app.sign_up("forms@example.com", "password123").await;
+    let token = jar.session_token();
+    let now = time::OffsetDateTime::now_utc();
+    let millis = |t: time::OffsetDateTime| (t.unix_timestamp_nanos() / 1_000_000).to_string();
+    let spaced = |t: time::OffsetDateTime| {
+        format!(
+            "'{}'",
+            t.format(&time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]"
+            ))
+            .unwrap()
+        )
+    };
+    let in_an_hour = now + time::Duration::hours(1);
+    for (form, value) in [
+        ("epoch milliseconds", millis(in_an_hour)),
+        ("space-separated", spaced(in_an_hour)),
+    ] {
+        app.sql(&format!(
+            r#"update "session" set "expiresAt" = {value} where "token" = '{token}'"#
+        ))
+        .await;
+        let me = app.client.get("/me").send_with(&mut jar).await;
+        assert_eq!(me.status, 200, "{form}: an hour ahead is live");
+    }
+    app.sql(&format!(
+        r#"update "session" set "expiresAt" = {} where "token" = '{token}'"#,
+        millis(now - time::Duration::hours(1))
+    ))
+    .await;
+    let me = app.client.get("/me").send_with(&mut jar).await;
+    assert_eq!(me.status, 401, "an hour ago is expired");
+}
