@@ -169,16 +169,18 @@ pub(super) async fn delete_user(
     let current = require_session(&request).await?;
 
     // Better-Auth's order: a given password is checked first, then a deletion token, then
-    // the session's freshness when there was no password.
-    let had_password = password.as_deref().is_some_and(|p| !p.is_empty());
-    if let Some(password) = password.filter(|p| !p.is_empty()) {
+    // the session's freshness when there was no password. Empty strings count as absent
+    // (JavaScript truthiness).
+    let password = password.filter(|p| !p.is_empty());
+    let needs_fresh_session = password.is_none();
+    if let Some(password) = password {
         verify_current_password(&auth, &current.user.id, password).await?;
     }
     if token.is_some_and(|t| !t.is_empty()) {
         // Deletion links need email support; no such token was ever issued.
         return Err(AuthError::invalid_token());
     }
-    if !had_password && !is_fresh(&auth, &current.session) {
+    if needs_fresh_session && !is_fresh(&auth, &current.session) {
         return Err(AuthError::session_expired());
     }
     auth.database()

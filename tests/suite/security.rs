@@ -536,42 +536,20 @@ async fn c21_passwords_are_compared_after_nfkc(backend: Backend) {
 
 async fn c23_sign_in_failures_are_identical(backend: Backend) {
     let app = TestApp::new(backend).await;
-    app.sign_up("known@example.com", "password123").await;
-    app.sign_up("oauth@example.com", "password123").await;
-    app.sign_up("broken@example.com", "password123").await;
-    let b = backend;
-    // An account without a password (as a social sign-in leaves it), and a corrupt hash.
-    app.sql(&format!(
-        "update {} set {} = null where {} = (select {} from {} where {} = 'oauth@example.com')",
-        q(b, "account"),
-        q(b, "password"),
-        q(b, "userId"),
-        q(b, "id"),
-        q(b, "user"),
-        q(b, "email")
-    ))
-    .await;
-    app.sql(&format!(
-        "update {} set {} = 'not-a-hash' where {} = (select {} from {} where {} = 'broken@example.com')",
-        q(b, "account"),
-        q(b, "password"),
-        q(b, "userId"),
-        q(b, "id"),
-        q(b, "user"),
-        q(b, "email")
-    ))
-    .await;
+    for email in [
+        "known@example.com",
+        "oauth@example.com",
+        "broken@example.com",
+        "noaccount@example.com",
+    ] {
+        app.sign_up(email, "password123").await;
+    }
+    // An account without a password (as a social sign-in leaves it), a corrupt hash, and a
+    // user without any credential account.
+    set_stored_password(&app, "oauth@example.com", None).await;
+    set_stored_password(&app, "broken@example.com", Some("not-a-hash")).await;
+    delete_accounts_of(&app, "noaccount@example.com").await;
     let mut answers = Vec::new();
-    app.sign_up("noaccount@example.com", "password123").await;
-    app.sql(&format!(
-        "delete from {} where {} = (select {} from {} where {} = 'noaccount@example.com')",
-        q(b, "account"),
-        q(b, "userId"),
-        q(b, "id"),
-        q(b, "user"),
-        q(b, "email")
-    ))
-    .await;
     for email in [
         "nobody@example.com",
         "known@example.com",
@@ -621,12 +599,25 @@ async fn set_stored_password(app: &TestApp, email: &str, stored: Option<&str>) {
     .await;
 }
 
+/// Deletes every account row of `email`'s user (a user left without a credential account).
+async fn delete_accounts_of(app: &TestApp, email: &str) {
+    let b = app.backend();
+    app.sql(&format!(
+        "delete from {} where {} = (select {} from {} where {} = '{email}')",
+        q(b, "account"),
+        q(b, "userId"),
+        q(b, "id"),
+        q(b, "user"),
+        q(b, "email")
+    ))
+    .await;
+}
+
 /// Check 24: the same work for every kind of failure, shown by counting scrypt computations
 /// (not by timing): one for an unknown email, a wrong password, an account without a password,
 /// a user without any credential account, a corrupt or foreign stored hash, and a success.
 async fn c24_every_sign_in_failure_costs_one_hash(backend: Backend) {
     let app = TestApp::new(backend).await;
-    let b = backend;
     for email in [
         "work@example.com",
         "oauth@example.com",
@@ -642,15 +633,7 @@ async fn c24_every_sign_in_failure_costs_one_hash(backend: Backend) {
         Some("$2b$10$abcdefghijklmnopqrstuv"),
     )
     .await;
-    app.sql(&format!(
-        "delete from {} where {} = (select {} from {} where {} = 'noaccount@example.com')",
-        q(b, "account"),
-        q(b, "userId"),
-        q(b, "id"),
-        q(b, "user"),
-        q(b, "email")
-    ))
-    .await;
+    delete_accounts_of(&app, "noaccount@example.com").await;
     for (email, password, status) in [
         ("nobody@example.com", "password123", 401),
         ("work@example.com", "wrong-password", 401),
