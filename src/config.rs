@@ -483,7 +483,8 @@ impl AuthBuilder {
 
     /// At most this many password hashes run at once (default: the number of CPU cores).
     /// Each takes 32 MiB and tens of milliseconds of CPU on the blocking thread pool; further
-    /// requests wait their turn instead of starving the server.
+    /// requests wait their turn (up to [`hash_queue_timeout`](Self::hash_queue_timeout))
+    /// instead of starving the server. More than the number of cores only adds memory.
     ///
     /// # Examples
     /// ```
@@ -673,7 +674,8 @@ impl AuthBuilder {
 
     /// Rate limits for the auth endpoints: on by default with Better-Auth's rules (3 per 10 s
     /// for sign-in, sign-up, change-password and change-email; 100 per 10 s elsewhere), keyed
-    /// by client address and endpoint, counted in memory. Use
+    /// by client address and endpoint, plus 100 consecutive failed sign-ins per account and
+    /// hour (see [`RateLimit::per_account`](crate::RateLimit::per_account)), counted in memory. Use
     /// [`RateLimitStorage::Database`](crate::RateLimitStorage::Database) when several
     /// instances serve the same users.
     ///

@@ -4,7 +4,8 @@
 //! window measured from the last allowed request (Better-Auth's rule). A blocked request gets
 //! 429 with `Retry-After` and Better-Auth's `X-Retry-After`. The default rules: 3 per 10 s for
 //! sign-in, sign-up, change-password and change-email; 3 per 60 s for password-reset and
-//! verification mails; 100 per 10 s elsewhere.
+//! verification mails; 100 per 10 s elsewhere. Sign-in is also limited per account (100
+//! consecutive failures an hour, whatever the addresses), which Better-Auth does not do.
 //!
 //! Counters live in memory (one process) or in the database's `rateLimit` table, so that
 //! several instances share them; either way each check is atomic.
@@ -85,8 +86,8 @@ const MAIL: Rule = Rule::new(3, Duration::from_secs(60));
 const PER_ACCOUNT: Rule = Rule::new(100, Duration::from_secs(60 * 60));
 
 impl Default for RateLimit {
-    /// Better-Auth's production rules, enabled, plus at most 100 sign-in attempts per account
-    /// and hour.
+    /// Better-Auth's production rules, enabled, plus at most 100 consecutive failed sign-ins
+    /// per account and hour.
     fn default() -> Self {
         Self {
             enabled: true,
