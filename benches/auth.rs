@@ -39,7 +39,7 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
         let auth = Auth::builder()
-            .env_source(|_| None)
+            .environment(|_| None)
             .secret(SECRET)
             .base_url("http://localhost:3000")
             .rate_limit(RateLimit::disabled())

@@ -131,7 +131,7 @@ async fn main() {
         .unwrap_or_else(|_| format!("sqlite://{}/load.db?mode=rwc", dir.display()));
 
     let auth = Auth::builder()
-        .env_source(|_| None)
+        .environment(|_| None)
         .secret(SECRET)
         .base_url("http://localhost:3000")
         .rate_limit(RateLimit::disabled())

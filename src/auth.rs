@@ -1,50 +1,38 @@
-//! [`Auth`]: the handle an application keeps. It owns the checked configuration, the database
-//! pool and the password hasher, and hands out the router and the session layer.
+//! [`Auth`]: the handle an application keeps. It is built from the checked configuration and a
+//! database, and hands out the router and the session layer. This is the top of the crate:
+//! nothing below imports it, which is why the constructors that yield an `Auth` or take one
+//! (`AuthBuilder::connect`, `AuthBuilder::build`, `AuthConfig::connect`,
+//! `AuthConfig::with_database`, `SessionLayer::new`) are defined here.
 
 use std::fmt;
 use std::sync::Arc;
 
 use axum::Router;
-use http::HeaderMap;
 
-use crate::config::{AuthBuilder, AuthConfig};
-use crate::cookies::CookieNames;
-use crate::crypto::password::PasswordHasher;
-use crate::crypto::{signing, token};
-use crate::error::{AuthError, Error};
-use crate::layer::SessionLayer;
-use crate::model::Session;
-use crate::rate_limit::{MemoryStore, RateLimitStorage};
+use crate::config::{AuthBuilder, AuthConfig, ConfigError};
+use crate::core::Core;
+use crate::rate_limit::RateLimitStorage;
+use crate::session::layer::SessionLayer;
 use crate::store::{Database, MigrationReport, StoreError};
-use crate::timestamp;
 
-/// `set-auth-token: <token.signature>`, readable by scripts across origins (Better-Auth's
-/// `bearer` plugin).
-fn expose_auth_token(headers: &mut HeaderMap, signed: &str) {
-    const NAME: &str = "set-auth-token";
-    let Ok(value) = http::HeaderValue::try_from(signed) else {
-        return;
-    };
-    headers.insert(NAME, value);
-    let exposed = headers
-        .get(http::header::ACCESS_CONTROL_EXPOSE_HEADERS)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            if v.split(',').any(|h| h.trim().eq_ignore_ascii_case(NAME)) {
-                v.to_owned()
-            } else {
-                format!("{v}, {NAME}")
-            }
-        })
-        .unwrap_or_else(|| NAME.to_owned());
-    if let Ok(value) = http::HeaderValue::try_from(exposed) {
-        headers.insert(http::header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
-    }
+/// Why [`AuthBuilder::connect`] or [`Auth::migrate`] failed. Its `Debug` is its message, so a
+/// `main` returning `Result<(), Box<dyn Error>>` prints what to fix.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid; nothing was connected.
+    #[error("invalid authgate configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The database could not be reached or refused a statement.
+    #[error("authgate database error: {0}")]
+    Database(#[from] StoreError),
 }
 
-/// How long a `rememberMe: false` session lives in the database (Better-Auth's fixed day).
-const DONT_REMEMBER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// Authentication for an axum app: configuration, database and password hashing.
 ///
@@ -53,33 +41,16 @@ const DONT_REMEMBER_LIFETIME: std::time::Duration = std::time::Duration::from_se
 /// [`SessionLayer`].
 #[derive(Clone)]
 pub struct Auth {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: AuthConfig,
-    database: Database,
-    hasher: PasswordHasher,
-    cookie_names: CookieNames,
-    rate_limits: MemoryStore,
+    core: Arc<Core>,
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
-            .field("config", &self.inner.config)
-            .field("database", &self.inner.database)
+            .field("config", &self.core.config)
+            .field("database", &self.core.database)
             .finish_non_exhaustive()
     }
-}
-
-/// What a new session records about the request that created it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RequestMeta {
-    /// The client address, `""` when unknown (as Better-Auth stores it).
-    pub(crate) ip_address: String,
-    /// The `User-Agent` header, `""` when absent.
-    pub(crate) user_agent: String,
 }
 
 impl Auth {
@@ -99,17 +70,9 @@ impl Auth {
         AuthBuilder::default()
     }
 
-    pub(crate) fn new(config: AuthConfig, database: Database) -> Self {
-        let hasher = PasswordHasher::new(config.max_concurrent_hashes, config.hash_queue_timeout);
-        let cookie_names = CookieNames::new(&config.cookies);
+    fn new(config: AuthConfig, database: Database) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                config,
-                database,
-                hasher,
-                cookie_names,
-                rate_limits: MemoryStore::default(),
-            }),
+            core: Arc::new(Core::new(config, database)),
         }
     }
 
@@ -122,12 +85,12 @@ impl Auth {
     where
         S: Clone + Send + Sync + 'static,
     {
-        crate::routes::router(self.clone())
+        crate::routes::router(self.core.clone())
     }
 
     /// A [`SessionLayer`] for this `Auth` (the same as `SessionLayer::new(auth.clone())`).
     pub fn session_layer(&self) -> SessionLayer {
-        SessionLayer::new(self.clone())
+        SessionLayer::from_core(self.core.clone())
     }
 
     /// Creates Better-Auth's `user`, `session`, `account` and `verification` tables and their
@@ -139,8 +102,8 @@ impl Auth {
     /// needs.
     pub async fn migrate(&self) -> Result<MigrationReport, Error> {
         let with_rate_limit_table =
-            self.inner.config.rate_limit.store() == RateLimitStorage::Database;
-        Ok(crate::store::schema_migrate(&self.inner.database, with_rate_limit_table).await?)
+            self.core.config.rate_limit.store() == RateLimitStorage::Database;
+        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table).await?)
     }
 
     /// Checks that the database is reachable, has the schema, and accepts writes (a read of
@@ -150,126 +113,82 @@ impl Auth {
     /// # Errors
     /// The storage error, e.g. a refused connection or a missing table.
     pub async fn health(&self) -> Result<(), StoreError> {
-        self.inner.database.probe().await
+        self.core.database.probe().await
     }
 
     /// The database pool.
     pub fn database(&self) -> &Database {
-        &self.inner.database
+        &self.core.database
     }
 
     /// The checked configuration.
     pub fn config(&self) -> &AuthConfig {
-        &self.inner.config
+        &self.core.config
     }
 
     /// How many scrypt computations (real and dummy) this instance has run: a metric for the
     /// most expensive thing it does.
     pub fn password_hashes_computed(&self) -> u64 {
-        self.inner.hasher.computed()
+        self.core.hasher.computed()
     }
 
     /// How many scrypt computations are running at this moment (at most
     /// [`max_concurrent_hashes`](AuthBuilder::max_concurrent_hashes)).
     pub fn password_hashes_running(&self) -> usize {
-        self.inner.hasher.running()
+        self.core.hasher.running()
     }
 
     /// The most scrypt computations this instance has run at once since it started.
     pub fn password_hashes_peak(&self) -> usize {
-        self.inner.hasher.peak_running()
+        self.core.hasher.peak_running()
     }
 
     /// Signs a session token as the session cookie and the bearer header carry it
     /// (`token.signature`, not percent-encoded), with the current secret.
     pub fn sign_session_token(&self, token: &str) -> String {
-        signing::sign(token, self.inner.config.secrets.current())
+        self.core.cookies.sign(token)
+    }
+}
+
+impl SessionLayer {
+    /// A layer resolving sessions with `auth`.
+    pub fn new(auth: Auth) -> Self {
+        auth.session_layer()
+    }
+}
+
+impl AuthBuilder {
+    /// Validates the configuration, then connects to the database at `url`
+    /// (`sqlite://app.db?mode=rwc`, `postgres://...`, or `mysql://...` with the `mysql`
+    /// feature).
+    ///
+    /// # Errors
+    /// [`Error::Config`] before any connection is attempted, or [`Error::Database`] when the
+    /// database cannot be reached.
+    pub async fn connect(self, url: &str) -> Result<Auth, Error> {
+        self.validate()?.connect(url).await
     }
 
-    pub(crate) fn hasher(&self) -> &PasswordHasher {
-        &self.inner.hasher
+    /// Validates the configuration and uses an existing pool.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] as from [`validate`](Self::validate).
+    pub fn build(self, database: impl Into<Database>) -> Result<Auth, ConfigError> {
+        Ok(self.validate()?.with_database(database))
+    }
+}
+
+impl AuthConfig {
+    /// Connects to the database at `url`.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the database cannot be reached.
+    pub async fn connect(self, url: &str) -> Result<Auth, Error> {
+        Ok(Auth::new(self, Database::connect(url).await?))
     }
 
-    pub(crate) fn rate_limit_memory(&self) -> &MemoryStore {
-        &self.inner.rate_limits
-    }
-
-    pub(crate) fn cookie_names(&self) -> &CookieNames {
-        &self.inner.cookie_names
-    }
-
-    /// Creates and stores a new session for `user_id`; see [`Auth::new_session`].
-    pub(crate) async fn create_session(
-        &self,
-        user_id: &str,
-        remember: bool,
-        meta: &RequestMeta,
-    ) -> Result<Session, AuthError> {
-        // A token collision would violate the unique index, never overwrite another session;
-        // with 190 random bits it does not happen, but a fresh token is cheap.
-        let mut attempts = 0;
-        loop {
-            let session = self.new_session(user_id, remember, meta);
-            match self.inner.database.insert_session(&session).await {
-                Ok(()) => return Ok(session),
-                Err(err) if err.is_unique_violation() && attempts < 2 => attempts += 1,
-                Err(err) => return Err(AuthError::from_store(err)),
-            }
-        }
-    }
-
-    /// A new session row (not yet stored): a fresh token, and an expiry of `expires_in`, or one
-    /// day for `rememberMe: false`.
-    pub(crate) fn new_session(&self, user_id: &str, remember: bool, meta: &RequestMeta) -> Session {
-        let now = timestamp::now();
-        let lifetime = if remember {
-            self.inner.config.session.expires_in
-        } else {
-            DONT_REMEMBER_LIFETIME
-        };
-        Session {
-            expires_at: timestamp::add(now, lifetime),
-            token: token::new_id(),
-            created_at: now,
-            updated_at: now,
-            ip_address: Some(meta.ip_address.clone()),
-            user_agent: Some(meta.user_agent.clone()),
-            user_id: user_id.to_owned(),
-            id: token::new_id(),
-        }
-    }
-
-    /// Appends the cookies that sign a client in with `token`: the session cookie (with
-    /// `Max-Age` unless `remember` is false, in which case the `dont_remember` marker follows).
-    pub(crate) fn append_session_cookies(
-        &self,
-        headers: &mut HeaderMap,
-        token: &str,
-        remember: bool,
-    ) {
-        let names = self.cookie_names();
-        let signed = self.sign_session_token(token);
-        let max_age = remember.then(|| self.inner.config.session.expires_in.as_secs());
-        headers.append(
-            http::header::SET_COOKIE,
-            names.session_token_cookie(&signed, max_age),
-        );
-        if !remember {
-            let signed_true = signing::sign("true", self.inner.config.secrets.current());
-            headers.append(
-                http::header::SET_COOKIE,
-                names.dont_remember_cookie(&signed_true),
-            );
-        }
-        if self.inner.config.set_auth_token_header {
-            expose_auth_token(headers, &signed);
-        }
-    }
-
-    /// Appends the cookies that sign a client out.
-    pub(crate) fn append_cleared_cookies(&self, headers: &mut HeaderMap) {
-        for cookie in self.cookie_names().cleared() {
-            headers.append(http::header::SET_COOKIE, cookie);
-        }
+    /// Uses an existing pool.
+    pub fn with_database(self, database: impl Into<Database>) -> Auth {
+        Auth::new(self, database.into())
     }
 }

@@ -1,5 +1,6 @@
-//! Errors: [`AuthError`] is what a request gets (a status and Better-Auth's
-//! `{"message","code"}` body); [`Error`] is what start-up gets.
+//! [`AuthError`]: what a request gets, a status and Better-Auth's `{"message","code"}` body.
+//! Every failure below the handlers (storage, hashing, rate limits) becomes one here, so the
+//! HTTP meaning of each lives in this file.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,7 +8,8 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::config::ConfigError;
+use crate::crypto::password::HashError;
+use crate::rate_limit::limiter::Limited;
 use crate::store::StoreError;
 
 /// An API error: an HTTP status and a JSON body `{"message": ..., "code": ...}` with
@@ -78,16 +80,48 @@ impl AuthError {
     pub(crate) fn validation(message: String) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
     }
+}
 
-    /// Maps a storage failure: an unreachable database is 503 (retry later), anything else a
-    /// logged 500. Neither is ever reported as "not signed in".
-    pub(crate) fn from_store(err: StoreError) -> Self {
+/// A storage failure: an unreachable database is 503 (retry later), anything else a logged
+/// 500. Neither is ever reported as "not signed in".
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
         if err.is_unavailable() {
             tracing::warn!(error = %err, "database unavailable");
             Self::database_unavailable()
         } else {
             tracing::error!(error = %err, "database error");
             Self::internal()
+        }
+    }
+}
+
+/// Saturated hashing is 503 `SERVER_BUSY`; a hashing task that died is a 500.
+impl From<HashError> for AuthError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy => {
+                tracing::warn!("password hashing is saturated; answering 503");
+                AuthError::server_busy()
+            }
+            HashError::TaskFailed => {
+                tracing::error!("the password hashing task failed");
+                AuthError::internal()
+            }
+        }
+    }
+}
+
+/// Over a rate limit is 429 with `Retry-After`; counters that cannot be read refuse the
+/// request with 503 (fail closed).
+impl From<Limited> for AuthError {
+    fn from(limited: Limited) -> Self {
+        match limited {
+            Limited::Blocked(seconds) => AuthError::too_many_requests().with_retry_after(seconds),
+            Limited::CountersUnavailable(err) => {
+                tracing::error!(error = %err, "rate-limit counters unavailable; refusing the request");
+                AuthError::database_unavailable()
+            }
         }
     }
 }
@@ -189,16 +223,4 @@ impl IntoResponse for AuthError {
         }
         response
     }
-}
-
-/// Why [`crate::AuthBuilder::connect`] or [`crate::Auth::migrate`] failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The configuration is invalid; nothing was connected.
-    #[error("invalid authgate configuration: {0}")]
-    Config(#[from] ConfigError),
-    /// The database could not be reached or refused a statement.
-    #[error("authgate database error: {0}")]
-    Database(#[from] StoreError),
 }

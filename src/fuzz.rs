@@ -1,15 +1,15 @@
-//! Entry points for the fuzz targets in `fuzz/` and for `tests/fuzz_corpus.rs`, which replays
-//! their corpora on stable. Each takes arbitrary bytes, runs one parser or check, and panics if
-//! a property fails. Not part of the supported API.
+//! Entry points for the fuzz targets in `fuzz/`. Each takes arbitrary bytes, runs one parser or
+//! check, and panics if a property fails. Compiled only for fuzzing (`cargo fuzz` builds with
+//! `--cfg fuzzing`) and for this crate's own tests, which replay the committed corpora on
+//! stable; not part of the API.
 
 use http::{HeaderMap, HeaderValue, header};
 
-use crate::config::CookieSettings;
-use crate::cookies::{self, CookieNames};
-use crate::credentials::{self, UnsignedBearer};
+use crate::cookies::{self, CookieNames, CookieSettings};
 use crate::crypto::{signing, token};
 use crate::routes::{self, Forms};
 use crate::secret::SecretRing;
+use crate::session::credentials::{self, UnsignedBearer};
 
 const SECRET: &str = "fuzz-secret-0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &str = "fuzz-old-secret-0123456789abcdef0123456789";
@@ -156,5 +156,64 @@ pub fn redirect_target(data: &[u8]) {
             .origin()
             .ascii_serialization();
         assert!(trusted.contains(&origin), "{target:?}");
+    }
+}
+
+/// Replays every fuzz corpus input and every crash file (`fuzz/corpus/<target>/`,
+/// `fuzz/artifacts/<target>/`) through the entry points the fuzzers drive, so that what fuzzing
+/// found stays fixed.
+#[cfg(test)]
+mod corpus {
+    use std::path::Path;
+
+    type Target = fn(&[u8]);
+
+    const TARGETS: &[(&str, Target)] = &[
+        ("cookie_header", super::cookie_header),
+        ("signed_value", super::signed_value),
+        ("bearer_header", super::bearer_header),
+        ("json_body", super::json_body),
+        ("redirect_target", super::redirect_target),
+    ];
+
+    fn replay(dir: &Path, target: Target) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut replayed = 0;
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let data = std::fs::read(&path).unwrap();
+                let outcome = std::panic::catch_unwind(|| target(&data));
+                assert!(outcome.is_ok(), "{} fails", path.display());
+                replayed += 1;
+            }
+        }
+        replayed
+    }
+
+    #[test]
+    fn every_corpus_input_and_crash_file_passes() {
+        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+        for (name, target) in TARGETS {
+            let corpus = replay(&fuzz.join("corpus").join(name), *target);
+            assert!(corpus > 0, "the {name} corpus is committed");
+            replay(&fuzz.join("artifacts").join(name), *target);
+        }
+    }
+
+    /// The checklist's redirect payloads (check 33) are refused by the validator itself.
+    #[test]
+    fn the_redirect_seed_payloads_hold_their_properties() {
+        for payload in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "http://localhost:3000@evil.example",
+            "/ok\r\nx",
+        ] {
+            super::redirect_target(payload.as_bytes());
+        }
     }
 }

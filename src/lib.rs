@@ -4,33 +4,42 @@
 #![warn(missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The facade, and the context every layer below it shares (see ARCHITECTURE.md).
 mod auth;
+mod core;
+
+// HTTP: the endpoints, and the session middleware with its extractors.
+mod routes;
+mod session;
+
+// What the endpoints do, without HTTP.
+mod api;
+
+// Configuration, and the leaves: each owns its settings and errors.
 mod client_ip;
 mod config;
 mod cookies;
-mod credentials;
 mod crypto;
+mod endpoints;
 mod error;
-mod extract;
-#[doc(hidden)]
-pub mod fuzz;
-mod layer;
-mod lookup;
 mod model;
 mod origin;
 mod rate_limit;
-mod routes;
 mod secret;
 mod store;
 mod timestamp;
 
-pub use auth::Auth;
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
+pub mod fuzz;
+
+pub use auth::{Auth, Error};
 pub use client_ip::InvalidProxy;
 pub use config::{AuthBuilder, AuthConfig, ConfigError};
-pub use error::{AuthError, Error};
-pub use extract::{AuthRejection, CurrentSession, CurrentUser};
-pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use error::AuthError;
 pub use model::{Session, SessionWithUser, User};
 pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
-pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretSource, WeakSecret};
-pub use store::{Database, Dialect, MigrationReport, StoreError};
+pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
+pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};
+pub use session::layer::{ResponseFuture, SessionLayer, SessionService};
+pub use store::{Database, Dialect, DriverError, MigrationReport, StoreError};

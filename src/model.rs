@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 /// A user, as Better-Auth's API returns it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// Display name (may be empty).
@@ -41,6 +42,7 @@ impl fmt::Debug for User {
 /// A session row. `token` is the bearer secret behind the cookie: it is serialised (Better-Auth
 /// returns it from `get-session`) but never printed by `Debug`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// When the session stops being valid.
@@ -81,6 +83,7 @@ impl fmt::Debug for Session {
 
 /// A session together with its user: the body of `get-session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SessionWithUser {
     /// The session.
     pub session: Session,

@@ -9,7 +9,6 @@
 use http::HeaderMap;
 use url::Url;
 
-use crate::auth::Auth;
 use crate::error::AuthError;
 
 /// A header's value, ignoring blank ones (as Better-Auth does).
@@ -31,11 +30,11 @@ fn is_trusted_origin(trusted: &[String], url: &str) -> bool {
 }
 
 /// Better-Auth's `validateOrigin`: `Origin`, else `Referer`, must be trusted.
-fn validate_origin(auth: &Auth, headers: &HeaderMap) -> Result<(), AuthError> {
+fn validate_origin(trusted: &[String], headers: &HeaderMap) -> Result<(), AuthError> {
     let origin = header(headers, "origin").or_else(|| header(headers, "referer"));
     match origin {
         None | Some("null") => Err(AuthError::missing_or_null_origin()),
-        Some(origin) if is_trusted_origin(&auth.config().trusted_origins, origin) => Ok(()),
+        Some(origin) if is_trusted_origin(trusted, origin) => Ok(()),
         Some(_) => Err(AuthError::invalid_origin()),
     }
 }
@@ -43,9 +42,12 @@ fn validate_origin(auth: &Auth, headers: &HeaderMap) -> Result<(), AuthError> {
 /// For every state-changing request: when it carries cookies, its origin must be trusted.
 /// Requests without cookies (server-to-server, bearer tokens) cannot ride on a victim's
 /// session and are let through, as in Better-Auth.
-pub(crate) fn check_request_origin(auth: &Auth, headers: &HeaderMap) -> Result<(), AuthError> {
+pub(crate) fn check_request_origin(
+    trusted: &[String],
+    headers: &HeaderMap,
+) -> Result<(), AuthError> {
     if headers.contains_key(http::header::COOKIE) {
-        validate_origin(auth, headers)
+        validate_origin(trusted, headers)
     } else {
         Ok(())
     }
@@ -53,9 +55,9 @@ pub(crate) fn check_request_origin(auth: &Auth, headers: &HeaderMap) -> Result<(
 
 /// Sign-in and sign-up: the login-CSRF rule of Better-Auth's `formCsrfMiddleware`, which runs
 /// after body validation.
-pub(crate) fn check_login_csrf(auth: &Auth, headers: &HeaderMap) -> Result<(), AuthError> {
+pub(crate) fn check_login_csrf(trusted: &[String], headers: &HeaderMap) -> Result<(), AuthError> {
     if headers.contains_key(http::header::COOKIE) {
-        return validate_origin(auth, headers);
+        return validate_origin(trusted, headers);
     }
     let site = header(headers, "sec-fetch-site");
     let mode = header(headers, "sec-fetch-mode");
@@ -64,10 +66,10 @@ pub(crate) fn check_login_csrf(auth: &Auth, headers: &HeaderMap) -> Result<(), A
         if site == Some("cross-site") && mode == Some("navigate") {
             return Err(AuthError::cross_site_navigation_login_blocked());
         }
-        return validate_origin(auth, headers);
+        return validate_origin(trusted, headers);
     }
     if header(headers, "origin").is_some() || header(headers, "referer").is_some() {
-        return validate_origin(auth, headers);
+        return validate_origin(trusted, headers);
     }
     // No browser markers at all: a server or a script, not a forged form post.
     Ok(())

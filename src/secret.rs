@@ -7,8 +7,6 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::config::ConfigError;
-
 /// Where a secret was read from; named in configuration errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -74,6 +72,41 @@ impl fmt::Display for WeakSecret {
                  (too few distinct characters)"
             ),
         }
+    }
+}
+
+/// Why no usable secret was configured. Each message says what to change.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// No secret in code nor in the environment.
+    #[error(
+        "no secret configured: set BETTER_AUTH_SECRET (or AUTH_SECRET) in the environment, or call \
+         AuthBuilder::secret(); generate one with `openssl rand -base64 32`"
+    )]
+    Missing,
+    /// A secret broke one of the strength rules.
+    #[error(
+        "{from} is not an acceptable secret: {rule}; generate one with `openssl rand -base64 32`"
+    )]
+    Weak {
+        /// Where the secret came from.
+        from: SecretSource,
+        /// The rule it broke.
+        rule: WeakSecret,
+    },
+    /// `BETTER_AUTH_SECRETS` is not a `version:secret,...` list.
+    #[error("BETTER_AUTH_SECRETS is not a valid `version:secret,version:secret` list: {reason}")]
+    InvalidList {
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// `Debug` shows the message, so that `main() -> Result<(), Box<dyn Error>>` prints the fix.
+impl fmt::Debug for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -196,7 +229,7 @@ impl SecretRing {
 pub(crate) fn load(
     in_code: &[String],
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<SecretRing, ConfigError> {
+) -> Result<SecretRing, SecretError> {
     let (source, secrets) = if !in_code.is_empty() {
         (SecretSource::Code, in_code.to_vec())
     } else if let Some(list) = env("BETTER_AUTH_SECRETS").filter(|v| !v.trim().is_empty()) {
@@ -211,10 +244,10 @@ pub(crate) fn load(
     } else if let Some(secret) = env("AUTH_SECRET").filter(|v| !v.is_empty()) {
         (SecretSource::AuthSecret, vec![secret])
     } else {
-        return Err(ConfigError::MissingSecret);
+        return Err(SecretError::Missing);
     };
     for secret in &secrets {
-        check(secret).map_err(|rule| ConfigError::WeakSecret { from: source, rule })?;
+        check(secret).map_err(|rule| SecretError::Weak { from: source, rule })?;
     }
     Ok(SecretRing::new_unchecked(secrets))
 }
@@ -222,8 +255,8 @@ pub(crate) fn load(
 /// Parses Better-Auth's `BETTER_AUTH_SECRETS` format, `version:secret,version:secret` (entries
 /// and values trimmed, the first entry current). Better-Auth's errors, except that a version
 /// must be all digits (Better-Auth's `parseInt` also takes `1x`).
-fn parse_versioned_list(list: &str) -> Result<Vec<String>, ConfigError> {
-    let invalid = |reason: String| ConfigError::InvalidSecretList { reason };
+fn parse_versioned_list(list: &str) -> Result<Vec<String>, SecretError> {
+    let invalid = |reason: String| SecretError::InvalidList { reason };
     let mut versions = HashSet::new();
     let mut secrets = Vec::new();
     for (index, entry) in list.split(',').enumerate() {
@@ -325,14 +358,14 @@ mod tests {
         assert_eq!(ring.current(), STRONG_2.as_bytes());
         assert!(matches!(
             load(&[], &env(&[("BETTER_AUTH_SECRET", "")])),
-            Err(ConfigError::MissingSecret)
+            Err(SecretError::Missing)
         ));
         assert!(matches!(
             load(
                 &[],
                 &env(&[("BETTER_AUTH_SECRET", "  "), ("AUTH_SECRET", STRONG_2)])
             ),
-            Err(ConfigError::WeakSecret {
+            Err(SecretError::Weak {
                 rule: WeakSecret::Empty,
                 ..
             })
@@ -356,7 +389,7 @@ mod tests {
     #[test]
     fn missing_secret_names_both_variables() {
         let err = load(&[], &env(&[])).unwrap_err();
-        assert!(matches!(err, ConfigError::MissingSecret));
+        assert!(matches!(err, SecretError::Missing));
         let message = err.to_string();
         assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
         assert!(
@@ -393,7 +426,7 @@ mod tests {
         ] {
             let err = load(&[], &env(&[("BETTER_AUTH_SECRETS", bad)])).unwrap_err();
             assert!(
-                matches!(err, ConfigError::InvalidSecretList { .. }),
+                matches!(err, SecretError::InvalidList { .. }),
                 "{bad}: {err}"
             );
         }
@@ -405,7 +438,7 @@ mod tests {
         .unwrap_err();
         assert!(matches!(
             err,
-            ConfigError::WeakSecret {
+            SecretError::Weak {
                 from: SecretSource::BetterAuthSecrets,
                 ..
             }

@@ -88,7 +88,7 @@ async fn no_secrets_in_logs(backend: Backend) {
         .send()
         .await;
     let _ = authgate::Auth::builder()
-        .env_source(|_| None)
+        .environment(|_| None)
         .secret("weak-secret-value")
         .base_url("http://localhost:3000")
         .validate();

@@ -38,7 +38,7 @@ async fn session_survives_a_killed_and_restarted_process(backend: Backend) {
     // value of the session cookie, exposed to scripts across origins.
     let token = signed_up.json()["token"].as_str().unwrap().to_owned();
     let signer = authgate::Auth::builder()
-        .env_source(|_| None)
+        .environment(|_| None)
         .secret(secret_file.trim())
         .base_url(format!("http://localhost:{}", first.port))
         .validate()

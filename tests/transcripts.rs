@@ -98,7 +98,7 @@ const OFF_RECORD: &[OffRecord] = &[
 /// trusted proxy so that `X-Forwarded-For` is believed, as the recording's curl requests assume.
 pub fn recorded_configuration() -> authgate::AuthBuilder {
     authgate::Auth::builder()
-        .env_source(|_| None)
+        .environment(|_| None)
         .secret(common::ORACLE_SECRET)
         .base_url("http://localhost:4100")
         .trusted_origin("http://localhost:3000")

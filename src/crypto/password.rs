@@ -15,8 +15,6 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::AuthError;
-
 const LOG_N: u8 = 14;
 const R: u32 = 16;
 const P: u32 = 1;
@@ -112,19 +110,11 @@ pub(crate) enum HashError {
     TaskFailed,
 }
 
-impl From<HashError> for AuthError {
-    fn from(err: HashError) -> Self {
-        match err {
-            HashError::Busy => {
-                tracing::warn!("password hashing is saturated; answering 503");
-                AuthError::server_busy()
-            }
-            HashError::TaskFailed => {
-                tracing::error!("the password hashing task failed");
-                AuthError::internal()
-            }
-        }
-    }
+/// How many hashes may run at once, and how long a request waits for one of those slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HashLimits {
+    pub(crate) max_concurrent: usize,
+    pub(crate) queue_timeout: Duration,
 }
 
 /// Counters of the work a [`PasswordHasher`] did.
@@ -177,10 +167,10 @@ impl fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub(crate) fn new(max_concurrent: usize, queue_timeout: Duration) -> Self {
+    pub(crate) fn new(limits: HashLimits) -> Self {
         Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            queue_timeout,
+            permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            queue_timeout: limits.queue_timeout,
             stats: Arc::default(),
         }
     }
@@ -338,7 +328,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_dropped_request_keeps_its_slot_until_scrypt_returns() {
-        let hasher = PasswordHasher::new(1, Duration::from_secs(60));
+        let hasher = PasswordHasher::new(HashLimits {
+            max_concurrent: 1,
+            queue_timeout: Duration::from_secs(60),
+        });
         for started in 1..=3 {
             let request = tokio::spawn({
                 let hasher = hasher.clone();
@@ -362,7 +355,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_saturated_hasher_answers_busy_instead_of_queueing_forever() {
-        let hasher = PasswordHasher::new(1, Duration::from_millis(5));
+        let hasher = PasswordHasher::new(HashLimits {
+            max_concurrent: 1,
+            queue_timeout: Duration::from_millis(5),
+        });
         let running = tokio::spawn({
             let hasher = hasher.clone();
             async move { hasher.hash("password123".into()).await }

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{Decision, Rule, decide};
+use super::Rule;
+use super::algorithm::{Decision, decide, window_ms};
 
 /// Keys kept at most; past it, counters whose window has ended are dropped first (they would
 /// start afresh anyway), then the least recently seen of those not blocking anyone.
@@ -42,7 +43,7 @@ impl MemoryStore {
             .get(key)
             .map_or((0, i64::MIN / 2), |c| (c.count, c.last_ms));
         let (decision, count, last_ms) = decide(count, last, now_ms, rule);
-        let window_ms = i64::try_from(rule.window().as_millis()).unwrap_or(i64::MAX);
+        let window_ms = window_ms(rule);
         counters.insert(
             key.to_owned(),
             Counter {

@@ -1,14 +1,18 @@
-//! The auth endpoints, one file per group, and the router that nests them.
+//! The auth endpoints over HTTP, one file per endpoint group, and the router that nests them.
+//! Each handler reads the request (body, origin, redirect targets), calls the operation in
+//! `api/`, and writes the answer and the cookies.
 
 mod fields;
 mod password;
-mod password_rules;
+mod rate_limit;
 mod request;
 mod session;
 mod sign_in;
 mod sign_out;
 mod sign_up;
 mod user;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
@@ -18,19 +22,22 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use std::sync::Arc;
-
-use crate::auth::Auth;
-use crate::credentials::TokenSource;
+use crate::api::sessions;
+use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
-use crate::layer::SessionLayer;
-use crate::lookup::{Outcome, Refresh};
-use crate::model::{Session, SessionWithUser};
-use crate::{origin, rate_limit, timestamp};
+use crate::model::SessionWithUser;
+use crate::session::credentials::TokenSource;
+use crate::session::layer::SessionLayer;
+use crate::session::lookup::{Outcome, Refresh};
+use crate::{cookies, origin};
 pub(crate) use fields::{Fields, Shape};
-pub(crate) use request::{AuthRequest, Forms, parse_body};
+#[cfg(any(fuzzing, test))]
+pub(crate) use request::parse_body;
+pub(crate) use request::{AuthRequest, Forms};
 
 /// Every endpoint's body validation on one parsed body (for the fuzz targets).
+#[cfg(any(fuzzing, test))]
 pub(crate) fn parse_every_input(body: &Option<Value>) -> Vec<Result<(), AuthError>> {
     vec![
         sign_up::SignUpInput::parse(body).map(drop),
@@ -45,54 +52,51 @@ pub(crate) fn parse_every_input(body: &Option<Value>) -> Vec<Result<(), AuthErro
     ]
 }
 
-/// Every endpoint: its path below the router (as rate-limit rules name it) and its handlers.
-fn endpoints() -> [(&'static str, MethodRouter<Auth>); 13] {
+type State = Arc<Core>;
+
+/// Every endpoint of the table in `endpoints.rs` and its handlers.
+fn handlers() -> [(&'static str, MethodRouter<State>); 13] {
     [
-        ("/sign-up/email", post(sign_up::sign_up_email)),
-        ("/sign-in/email", post(sign_in::sign_in_email)),
+        (endpoints::SIGN_UP_EMAIL, post(sign_up::sign_up_email)),
+        (endpoints::SIGN_IN_EMAIL, post(sign_in::sign_in_email)),
         (
-            "/get-session",
+            endpoints::GET_SESSION,
             get(session::get_session).post(session::get_session_post),
         ),
-        ("/sign-out", post(sign_out::sign_out)),
-        ("/list-sessions", get(session::list_sessions)),
-        ("/revoke-session", post(session::revoke_session)),
-        ("/revoke-sessions", post(session::revoke_sessions)),
+        (endpoints::SIGN_OUT, post(sign_out::sign_out)),
+        (endpoints::LIST_SESSIONS, get(session::list_sessions)),
+        (endpoints::REVOKE_SESSION, post(session::revoke_session)),
+        (endpoints::REVOKE_SESSIONS, post(session::revoke_sessions)),
         (
-            "/revoke-other-sessions",
+            endpoints::REVOKE_OTHER_SESSIONS,
             post(session::revoke_other_sessions),
         ),
-        ("/update-user", post(user::update_user)),
-        ("/change-email", post(user::change_email)),
-        ("/delete-user", post(user::delete_user)),
-        ("/change-password", post(password::change_password)),
-        ("/ok", get(ok)),
+        (endpoints::UPDATE_USER, post(user::update_user)),
+        (endpoints::CHANGE_EMAIL, post(user::change_email)),
+        (endpoints::DELETE_USER, post(user::delete_user)),
+        (endpoints::CHANGE_PASSWORD, post(password::change_password)),
+        (endpoints::OK, get(ok)),
     ]
 }
 
-/// The endpoints' paths below the router, e.g. `/sign-in/email`.
-pub(crate) fn endpoint_paths() -> impl Iterator<Item = &'static str> {
-    endpoints().into_iter().map(|(path, _)| path)
-}
-
-pub(crate) fn router<S>(auth: Auth) -> Router<S>
+pub(crate) fn router<S>(core: Arc<Core>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    endpoints()
+    handlers()
         .into_iter()
         .fold(Router::new(), |router, (path, route)| {
             // Each endpoint counts its own requests before anything else reads them.
             let limited = route.layer(middleware::from_fn_with_state(
-                (auth.clone(), path),
+                (core.clone(), path),
                 rate_limit::enforce,
             ));
             router.route(path, limited)
         })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(SessionLayer::new(auth.clone()))
-        .with_state(auth)
+        .layer(SessionLayer::from_core(core.clone()))
+        .with_state(core)
 }
 
 /// A 200 JSON response that no cache may store (it may carry a session token).
@@ -104,7 +108,7 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    cookies::no_store(headers);
     response
 }
 
@@ -112,13 +116,14 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Response {
 /// 400), check the origin of cookie-carrying requests (403), and check that any redirect
 /// target in the body or query is trusted (403). Body validation comes after.
 pub(crate) fn prepare(
-    auth: &Auth,
+    core: &Core,
     request: &AuthRequest,
     forms: Forms,
 ) -> Result<Option<Value>, AuthError> {
     let body = request.body(forms)?;
-    origin::check_request_origin(auth, &request.headers)?;
-    check_redirect_targets(auth, request, body.as_ref())?;
+    let trusted = &core.config.trusted_origins;
+    origin::check_request_origin(trusted, &request.headers)?;
+    check_redirect_targets(trusted, request, body.as_ref())?;
     Ok(body)
 }
 
@@ -133,16 +138,10 @@ pub(crate) async fn require_session(
     }
 }
 
-/// Whether the session was created within `freshAge` (zero: always fresh).
-pub(crate) fn is_fresh(auth: &Auth, session: &Session) -> bool {
-    let fresh_age = auth.config().session.fresh_age;
-    fresh_age.is_zero() || timestamp::add(session.created_at, fresh_age) > timestamp::now()
-}
-
 /// After a sign-in or sign-up has stored its new session: deletes the session whose cookie the
 /// browser presented, since the response overwrites that cookie and the old row would linger as
 /// a live credential nobody holds (and a planted session never outlives the sign-in).
-pub(crate) async fn retire_presented_session(auth: &Auth, request: &AuthRequest) {
+pub(crate) async fn retire_presented_session(core: &Core, request: &AuthRequest) {
     let Some(credential) = request
         .lookup
         .credential()
@@ -150,7 +149,7 @@ pub(crate) async fn retire_presented_session(auth: &Auth, request: &AuthRequest)
     else {
         return;
     };
-    if let Err(err) = auth.database().delete_session(&credential.token).await {
+    if let Err(err) = sessions::end_session(core, &credential.token).await {
         tracing::warn!(error = %err, "could not delete the session a new sign-in replaced");
     }
 }
@@ -174,7 +173,7 @@ pub(crate) fn is_truthy(value: &Value) -> bool {
 /// `callbackURL` (body, else query) and its siblings must point at a trusted origin or be a
 /// safe relative path. Empty and other falsy values are left to body validation.
 fn check_redirect_targets(
-    auth: &Auth,
+    trusted: &[String],
     request: &AuthRequest,
     body: Option<&Value>,
 ) -> Result<(), AuthError> {
@@ -213,8 +212,7 @@ fn check_redirect_targets(
     for (name, value, refusal) in targets {
         match value {
             None => {}
-            Some(Value::String(target))
-                if origin::is_trusted_redirect(&auth.config().trusted_origins, &target) => {}
+            Some(Value::String(target)) if origin::is_trusted_redirect(trusted, &target) => {}
             Some(Value::String(_)) => return Err(refusal()),
             Some(_) => {
                 return Err(AuthError::validation(format!(
@@ -236,4 +234,13 @@ async fn not_found() -> AuthError {
 
 async fn method_not_allowed() -> AuthError {
     AuthError::method_not_allowed()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_router_serves_exactly_the_endpoint_table() {
+        let served: Vec<&str> = super::handlers().iter().map(|(path, _)| *path).collect();
+        assert_eq!(served, crate::endpoints::ALL);
+    }
 }

@@ -10,10 +10,12 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, header};
 use serde_json::{Map, Value};
 
-use crate::auth::{Auth, RequestMeta};
+use crate::api::RequestMeta;
 use crate::client_ip;
+use crate::core::Core;
 use crate::error::AuthError;
-use crate::lookup::SessionLookup;
+use crate::session::extract;
+use crate::session::lookup::SessionLookup;
 
 /// Which content types an endpoint reads besides JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +35,14 @@ pub(crate) struct AuthRequest {
     pub(crate) lookup: Arc<SessionLookup>,
 }
 
-impl FromRequest<Auth> for AuthRequest {
+impl FromRequest<Arc<Core>> for AuthRequest {
     type Rejection = AuthError;
 
-    async fn from_request(request: Request<Body>, auth: &Auth) -> Result<Self, Self::Rejection> {
-        let limit = auth.config().max_body_bytes;
+    async fn from_request(
+        request: Request<Body>,
+        core: &Arc<Core>,
+    ) -> Result<Self, Self::Rejection> {
+        let limit = core.config.max_body_bytes;
         let (parts, body) = request.into_parts();
         let declared = parts
             .headers
@@ -59,9 +64,7 @@ impl FromRequest<Auth> for AuthRequest {
                 AuthError::unreadable_body()
             }
         })?;
-        let lookup = crate::extract::lookup(&parts)
-            .map_err(|r| r.into_error())?
-            .clone();
+        let lookup = extract::lookup(&parts).map_err(|r| r.into_error())?.clone();
         Ok(Self {
             query: parts.uri.query().map(str::to_owned),
             peer: client_ip::peer_ip(&parts.extensions),
@@ -86,10 +89,10 @@ impl AuthRequest {
     }
 
     /// The client address and user agent, for a new session row.
-    pub(crate) fn meta(&self, auth: &Auth) -> RequestMeta {
+    pub(crate) fn meta(&self, core: &Core) -> RequestMeta {
         RequestMeta {
-            ip_address: auth
-                .config()
+            ip_address: core
+                .config
                 .trusted_proxies
                 .client_ip(&self.headers, self.peer)
                 .map(|ip| ip.to_string())

@@ -1,21 +1,23 @@
 //! The session endpoints: `GET /get-session` (the current session and user, or `null`),
 //! `GET /list-sessions` and the revocations.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, header};
 
-use super::{
-    AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,
-};
-use crate::auth::Auth;
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session, status_true};
+use crate::api::sessions;
+use crate::core::Core;
 use crate::error::AuthError;
-use crate::lookup::{Outcome, Refresh};
-use crate::timestamp;
+use crate::session::lookup::{Outcome, Refresh};
+use crate::session::policy;
+use crate::{cookies, timestamp};
 
-/// Better-Auth marks every get-session answer uncacheable.
+/// Better-Auth marks every get-session answer uncacheable, for HTTP/1.0 caches too.
 fn no_store(headers: &mut HeaderMap) {
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    cookies::no_store(headers);
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
@@ -24,7 +26,7 @@ fn query_flag(request: &AuthRequest, name: &str) -> bool {
     request.query(name).is_some_and(|v| !v.is_empty())
 }
 
-pub(super) async fn get_session(State(_auth): State<Auth>, request: AuthRequest) -> Response {
+pub(super) async fn get_session(request: AuthRequest) -> Response {
     let refresh = if query_flag(&request, "disableRefresh") {
         Refresh::Skip
     } else {
@@ -48,21 +50,16 @@ pub(super) async fn get_session_post() -> Response {
 /// `GET /list-sessions`: the user's live sessions. Needs a fresh session (Better-Auth 1.6.15+):
 /// the list holds every session's token.
 pub(super) async fn list_sessions(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let current = require_session(&request).await?;
-    if !is_fresh(&auth, &current.session) {
+    if !policy::is_fresh(&core.config.session, &current.session, timestamp::now()) {
         return Err(AuthError::session_not_fresh());
     }
-    let now = timestamp::now();
-    let mut sessions = auth
-        .database()
-        .list_sessions(&current.user.id)
-        .await
-        .map_err(AuthError::from_store)?;
-    sessions.retain(|session| session.expires_at > now);
-    Ok(json(&sessions))
+    Ok(json(
+        &sessions::list_sessions(&core, &current.user.id).await?,
+    ))
 }
 
 /// The revoke-session body.
@@ -90,56 +87,47 @@ pub(crate) fn parse_optional_object(body: &Option<serde_json::Value>) -> Result<
 /// `POST /revoke-session {token}`: deletes one of the user's sessions by its raw token. Always
 /// `{"status": true}`, whether or not such a session existed (and never another user's).
 pub(super) async fn revoke_session(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    let body = prepare(&auth, &request, Forms::Refused)?;
+    let body = prepare(&core, &request, Forms::Refused)?;
     let RevokeSessionInput { token } = RevokeSessionInput::parse(&body)?;
     let current = require_session(&request).await?;
-    auth.database()
-        .delete_session_of_user(&token, &current.user.id)
-        .await
-        .map_err(AuthError::from_store)?;
+    sessions::revoke_session(&core, &current.user.id, &token).await?;
     let mut response = status_true();
     if token == current.session.token {
         // Revoking the session in use signs this client out, as in Better-Auth.
-        auth.append_cleared_cookies(response.headers_mut());
+        core.cookies.clear(response.headers_mut());
     }
     Ok(response)
 }
 
 /// Reads an optional empty-object body (`{}` or nothing).
-fn optional_object_body(auth: &Auth, request: &AuthRequest) -> Result<(), AuthError> {
-    parse_optional_object(&prepare(auth, request, Forms::Refused)?)
+fn optional_object_body(core: &Core, request: &AuthRequest) -> Result<(), AuthError> {
+    parse_optional_object(&prepare(core, request, Forms::Refused)?)
 }
 
 /// `POST /revoke-sessions`: deletes every session of the user, the current one included, and
 /// expires this client's cookies.
 pub(super) async fn revoke_sessions(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    optional_object_body(&auth, &request)?;
+    optional_object_body(&core, &request)?;
     let current = require_session(&request).await?;
-    auth.database()
-        .delete_user_sessions(&current.user.id)
-        .await
-        .map_err(AuthError::from_store)?;
+    sessions::revoke_sessions(&core, &current.user.id).await?;
     let mut response = status_true();
-    auth.append_cleared_cookies(response.headers_mut());
+    core.cookies.clear(response.headers_mut());
     Ok(response)
 }
 
 /// `POST /revoke-other-sessions`: deletes every session of the user but the current one.
 pub(super) async fn revoke_other_sessions(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    optional_object_body(&auth, &request)?;
+    optional_object_body(&core, &request)?;
     let current = require_session(&request).await?;
-    auth.database()
-        .delete_other_sessions(&current.user.id, &current.session.token)
-        .await
-        .map_err(AuthError::from_store)?;
+    sessions::revoke_other_sessions(&core, &current.user.id, &current.session.token).await?;
     Ok(status_true())
 }

@@ -3,11 +3,14 @@
 //! When the database cannot be reached the answer is 503 and the cookies stay, so the client
 //! can retry: a sign-out that only cleared the cookie would leave a live session behind.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::Response;
 
 use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
-use crate::auth::Auth;
+use crate::api::sessions;
+use crate::core::Core;
 use crate::error::AuthError;
 
 /// The optional sign-out body (`callbackURL`, `disableRedirect`), checked and otherwise unused:
@@ -27,17 +30,14 @@ impl SignOutInput {
 }
 
 pub(super) async fn sign_out(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    SignOutInput::parse(&prepare(&auth, &request, Forms::Refused)?)?;
+    SignOutInput::parse(&prepare(&core, &request, Forms::Refused)?)?;
     if let Some(credential) = request.lookup.credential() {
-        auth.database()
-            .delete_session(&credential.token)
-            .await
-            .map_err(AuthError::from_store)?;
+        sessions::end_session(&core, &credential.token).await?;
     }
     let mut response = json(&serde_json::json!({ "success": true }));
-    auth.append_cleared_cookies(response.headers_mut());
+    core.cookies.clear(response.headers_mut());
     Ok(response)
 }

@@ -1,17 +1,19 @@
 //! The signed-in user's own record: `POST /update-user`, `POST /change-email`,
 //! `POST /delete-user`.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 
 use super::fields::MAX_NAME_LENGTH;
-use super::password::verify_current_password;
-use super::{
-    AuthRequest, Fields, Forms, Shape, is_fresh, json, prepare, require_session, status_true,
-};
-use crate::auth::Auth;
+use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session, status_true};
+use crate::api::password::verify_password;
+use crate::api::user::{self as api, EmailChange};
+use crate::core::Core;
 use crate::error::AuthError;
+use crate::session::policy;
 use crate::timestamp;
 
 /// `{"success": true, "message": "User deleted"}`, in Better-Auth's key order.
@@ -23,8 +25,8 @@ struct Deleted {
 
 /// Re-sends the session cookie after a change to the user, as Better-Auth does (a browser
 /// session stays a browser session).
-fn resend_session_cookie(auth: &Auth, request: &AuthRequest, token: &str, response: &mut Response) {
-    auth.append_session_cookies(
+fn resend_session_cookie(core: &Core, request: &AuthRequest, token: &str, response: &mut Response) {
+    core.cookies.sign_in(
         response.headers_mut(),
         token,
         !request.lookup.dont_remember(),
@@ -89,82 +91,51 @@ impl DeleteUserInput {
 /// `POST /update-user`: the name and the image. The email has its own endpoint; every other
 /// field (`id`, `emailVerified`, dates, unknown keys) is ignored, as in Better-Auth.
 pub(super) async fn update_user(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    let body = prepare(&auth, &request, Forms::Refused)?;
+    let body = prepare(&core, &request, Forms::Refused)?;
     Fields::new(&body, Shape::Record).finish_shape()?;
     let current = require_session(&request).await?;
     let UpdateUserInput { name, image } = UpdateUserInput::parse(&body)?;
-    auth.database()
-        .update_user(
-            &current.user.id,
-            name.as_deref(),
-            image.as_ref().map(|i| i.as_deref()),
-            timestamp::now(),
-        )
-        .await
-        .map_err(AuthError::from_store)?;
+    api::update_user(
+        &core,
+        &current.user.id,
+        name.as_deref(),
+        image.as_ref().map(|i| i.as_deref()),
+    )
+    .await?;
     let mut response = status_true();
-    resend_session_cookie(&auth, &request, &current.session.token, &mut response);
+    resend_session_cookie(&core, &request, &current.session.token, &mut response);
     Ok(response)
 }
 
-/// `POST /change-email {newEmail}`: without email verification, an unverified address changes
-/// at once (Better-Auth's `updateEmailWithoutVerification`). A taken address answers as a
+/// `POST /change-email {newEmail}`: see [`api::change_email`]. A taken address answers as a
 /// success and changes nothing, so that the endpoint does not reveal who is registered.
 pub(super) async fn change_email(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    let body = prepare(&auth, &request, Forms::Refused)?;
+    let body = prepare(&core, &request, Forms::Refused)?;
     let ChangeEmailInput { new_email } = ChangeEmailInput::parse(&body)?;
     let current = require_session(&request).await?;
-    if !auth.config().change_email {
-        return Err(AuthError::change_email_disabled());
-    }
-    let new_email = new_email.to_ascii_lowercase();
-    if new_email == current.user.email {
-        return Err(AuthError::email_is_the_same());
-    }
-    // Decided before looking the address up: were it after, a taken address (200) and a free
-    // one (400) would answer differently for a verified user.
-    if current.user.email_verified {
-        return Err(AuthError::verification_email_not_enabled());
-    }
-    let database = auth.database();
-    if database
-        .user_by_email(&new_email)
-        .await
-        .map_err(AuthError::from_store)?
-        .is_some()
-    {
-        return Ok(status_true());
-    }
-    match database
-        .update_email(&current.user.id, &new_email, timestamp::now())
-        .await
-    {
-        Ok(()) => {}
-        // Taken in the meantime: the same answer as above.
-        Err(err) if err.is_unique_violation() => return Ok(status_true()),
-        Err(err) => return Err(AuthError::from_store(err)),
-    }
     let mut response = status_true();
-    resend_session_cookie(&auth, &request, &current.session.token, &mut response);
+    if api::change_email(&core, &current.user, &new_email).await? == EmailChange::Changed {
+        resend_session_cookie(&core, &request, &current.session.token, &mut response);
+    }
     Ok(response)
 }
 
 /// `POST /delete-user`: deletes the user, its sessions and accounts, with the password or from
 /// a fresh session. Off unless enabled.
 pub(super) async fn delete_user(
-    State(auth): State<Auth>,
+    State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
-    if !auth.config().delete_user {
+    if !core.config.user.delete_user {
         return Err(AuthError::not_found());
     }
-    let body = prepare(&auth, &request, Forms::Refused)?;
+    let body = prepare(&core, &request, Forms::Refused)?;
     let DeleteUserInput { password, token } = DeleteUserInput::parse(&body)?;
     let current = require_session(&request).await?;
 
@@ -174,23 +145,22 @@ pub(super) async fn delete_user(
     let password = password.filter(|p| !p.is_empty());
     let needs_fresh_session = password.is_none();
     if let Some(password) = password {
-        verify_current_password(&auth, &current.user.id, password).await?;
+        verify_password(&core, &current.user.id, password).await?;
     }
     if token.is_some_and(|t| !t.is_empty()) {
         // Deletion links need email support; no such token was ever issued.
         return Err(AuthError::invalid_token());
     }
-    if needs_fresh_session && !is_fresh(&auth, &current.session) {
+    if needs_fresh_session
+        && !policy::is_fresh(&core.config.session, &current.session, timestamp::now())
+    {
         return Err(AuthError::session_expired());
     }
-    auth.database()
-        .delete_user(&current.user.id)
-        .await
-        .map_err(AuthError::from_store)?;
+    api::delete_user(&core, &current.user.id).await?;
     let mut response = json(&Deleted {
         success: true,
         message: "User deleted",
     });
-    auth.append_cleared_cookies(response.headers_mut());
+    core.cookies.clear(response.headers_mut());
     Ok(response)
 }

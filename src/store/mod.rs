@@ -58,11 +58,10 @@ use std::fmt;
 pub(crate) use datetime::DbTime;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
-pub(crate) use sessions::Found;
 
 /// How long a request waits for a pooled connection before answering 503: an unreachable
 /// database should fail requests quickly, not hold them for sqlx's default 30 seconds.
-const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A connection pool to one of the supported databases.
 ///
@@ -135,12 +134,19 @@ impl From<sqlx::MySqlPool> for Database {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The driver reported an error.
-    #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
+    /// The database cannot be reached right now (connection refused or lost, pool exhausted,
+    /// server shutting down, file locked): retry later. The driver's error is the `source()`.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] DriverError),
+    /// The database refused a statement. The driver's error is the `source()`.
+    #[error("the database refused a statement: {0}")]
+    Query(#[source] DriverError),
     /// The URL names a database this build does not support.
     #[error("{0}")]
     UnsupportedUrl(String),
+    /// The URL or the connection options are invalid.
+    #[error("invalid database URL or options: {0}")]
+    InvalidOptions(#[source] DriverError),
     /// Existing tables lack columns authgate reads or writes.
     #[error(
         "the existing `{table}` table lacks the columns {columns:?}; it was not created by Better-Auth 1.x or authgate"
@@ -156,37 +162,61 @@ pub enum StoreError {
         "another process kept the migration lock for 60 seconds; nothing was migrated, try again"
     )]
     MigrationLockTimeout,
-    /// A date column held a value that is not a date.
-    #[error("column {column} holds a value that is not a date")]
-    InvalidDate {
-        /// The column.
-        column: &'static str,
-    },
+}
+
+/// An error of the database driver, kept opaque so that authgate's API does not change with
+/// the driver's: its message, and the driver's error as `source()`.
+#[derive(Debug)]
+pub struct DriverError(sqlx::Error);
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for DriverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            StoreError::Unavailable(DriverError(err))
+        } else if matches!(err, sqlx::Error::Configuration(_)) {
+            StoreError::InvalidOptions(DriverError(err))
+        } else {
+            StoreError::Query(DriverError(err))
+        }
+    }
 }
 
 impl StoreError {
-    /// Whether the failure means the database cannot be reached right now (connection refused
-    /// or lost, pool exhausted, server shutting down, file locked), as opposed to a statement
-    /// the database refused.
+    /// Whether the failure means the database cannot be reached right now, as opposed to a
+    /// statement the database refused.
     pub fn is_unavailable(&self) -> bool {
-        let StoreError::Sqlx(err) = self else {
-            return false;
-        };
-        match err {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Protocol(_) => true,
-            sqlx::Error::Database(db) => is_unavailable_code(db.as_ref()),
-            _ => false,
-        }
+        matches!(self, StoreError::Unavailable(_))
     }
 
     /// Whether the failure is a unique-constraint violation.
     pub(crate) fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation())
+        matches!(self, StoreError::Query(DriverError(sqlx::Error::Database(db))) if db.is_unique_violation())
+    }
+}
+
+/// Driver errors that mean "not reachable now" rather than "bad statement".
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => is_unavailable_code(db.as_ref()),
+        _ => false,
     }
 }
 

@@ -42,20 +42,6 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
             sql: "create table `verification` (`id` varchar(36) not null primary key, `identifier` varchar(255) not null, `value` text not null, `expiresAt` timestamp(3) not null, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null)",
         },
     ],
-    indexes: [
-        TableDdl {
-            name: "session_userId_idx",
-            sql: "create index `session_userId_idx` on `session` (`userId`)",
-        },
-        TableDdl {
-            name: "account_userId_idx",
-            sql: "create index `account_userId_idx` on `account` (`userId`)",
-        },
-        TableDdl {
-            name: "verification_identifier_idx",
-            sql: "create index `verification_identifier_idx` on `verification` (`identifier`)",
-        },
-    ],
     rate_limit: TableDdl {
         name: "rateLimit",
         sql: "create table `rateLimit` (`id` varchar(36) not null primary key, `key` varchar(255) not null unique, `count` integer not null, `lastRequest` bigint not null)",

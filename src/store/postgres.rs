@@ -37,20 +37,6 @@ pub(super) const SCHEMA: DialectSchema = DialectSchema {
             sql: r#"create table "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" timestamptz not null, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null)"#,
         },
     ],
-    indexes: [
-        TableDdl {
-            name: "session_userId_idx",
-            sql: r#"create index "session_userId_idx" on "session" ("userId")"#,
-        },
-        TableDdl {
-            name: "account_userId_idx",
-            sql: r#"create index "account_userId_idx" on "account" ("userId")"#,
-        },
-        TableDdl {
-            name: "verification_identifier_idx",
-            sql: r#"create index "verification_identifier_idx" on "verification" ("identifier")"#,
-        },
-    ],
     rate_limit: TableDdl {
         name: "rateLimit",
         sql: r#"create table "rateLimit" ("id" text not null primary key, "key" text not null unique, "count" integer not null, "lastRequest" bigint not null)"#,

@@ -22,24 +22,14 @@ macro_rules! insert_session {
 }
 pub(super) use insert_session;
 
-/// A session the lookup found, live or expired.
-#[derive(Debug)]
-pub(crate) enum Found {
-    /// `expiresAt > now`.
-    Live(SessionWithUser),
-    /// Past its expiry; the row is still there.
-    Expired(SessionWithUser),
-}
-
 impl Database {
-    /// The session with this token and its user, in one query, with the verdict on
-    /// `expiresAt > now` taken on the decoded instant, so that every form a date can be stored
-    /// in on SQLite (ISO-8601 text of any precision, epoch milliseconds) is judged right.
+    /// The session with this token and its user, in one query, expired or not: the caller
+    /// judges `expiresAt` on the decoded instant, so that every form a date can be stored in on
+    /// SQLite (ISO-8601 text of any precision, epoch milliseconds) is judged right.
     pub(crate) async fn session_with_user(
         &self,
         token: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<Found>, StoreError> {
+    ) -> Result<Option<SessionWithUser>, StoreError> {
         let found = dispatch!(self, |pool, sql| {
             let row = sqlx::query(sql.session_with_user.as_str())
                 .bind(token)
@@ -54,15 +44,7 @@ impl Database {
             .transpose()?
         });
         // MySQL's default collations compare case-insensitively; a token is case-sensitive.
-        Ok(found
-            .filter(|found| found.session.token == token)
-            .map(|found| {
-                if found.session.expires_at > now {
-                    Found::Live(found)
-                } else {
-                    Found::Expired(found)
-                }
-            }))
+        Ok(found.filter(|found| found.session.token == token))
     }
 
     pub(crate) async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {

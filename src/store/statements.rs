@@ -1,5 +1,7 @@
 //! Every statement authgate sends, written once in the form PostgreSQL and SQLite share
-//! (`"quoted"` identifiers, `$n` parameters) and rendered for MySQL (`` `quoted` ``, `?`).
+//! (`"quoted"` identifiers, `$n` parameters) and rendered for MySQL (`` `quoted` ``, `?`). A
+//! statement MySQL cannot express that way (no `RETURNING`, no `ON CONFLICT`) carries its own
+//! MySQL text beside the portable one.
 //!
 //! Table and column names are Better-Auth's. Values are always bound, never spliced.
 
@@ -8,7 +10,7 @@ use std::sync::LazyLock;
 use super::Dialect;
 
 macro_rules! statements {
-    ($($(#[$doc:meta])* $name:ident = $sql:literal;)*) => {
+    ($($(#[$doc:meta])* $name:ident = $sql:literal $(, mysql = $mysql:literal)?;)*) => {
         /// The statements rendered for one dialect.
         pub(crate) struct Statements {
             $($(#[$doc])* pub(crate) $name: String,)*
@@ -16,12 +18,22 @@ macro_rules! statements {
 
         impl Statements {
             fn render(dialect: Dialect) -> Self {
-                Self { $($name: render(dialect, $sql),)* }
+                Self { $($name: statements!(@pick dialect, $sql $(, $mysql)?),)* }
             }
         }
 
         #[cfg(test)]
         const PORTABLE: &[(&str, &str)] = &[$((stringify!($name), $sql),)*];
+    };
+    (@pick $dialect:ident, $sql:literal) => {
+        render($dialect, $sql)
+    };
+    (@pick $dialect:ident, $sql:literal, $mysql:literal) => {
+        if $dialect == Dialect::MySql {
+            $mysql.to_owned()
+        } else {
+            render($dialect, $sql)
+        }
     };
 }
 
@@ -58,6 +70,25 @@ statements! {
     probe_session_table = r#"select count(*) from "session" where "token" = $1"#;
     /// A write that needs the `verification` table (health check, rolled back).
     probe_write = r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6)"#;
+
+    /// Counts one request in Better-Auth's `rateLimit` table, applying its rule in SQL: a new
+    /// window when the last allowed request ($3 = now) is a window ($4) old, or the clock went
+    /// back more than a window before it; else one more request, capped at `max + 1` ($5 =
+    /// max), which marks "blocked" (a blocked request leaves `lastRequest` alone). MySQL has no
+    /// `RETURNING` and evaluates `ON DUPLICATE KEY UPDATE` assignments left to right, so its
+    /// form binds now, window and max where each appears, and reads the row back afterwards
+    /// (`rate_limit_read`, in the same transaction).
+    rate_limit_upsert = r#"insert into "rateLimit" ("id", "key", "count", "lastRequest") values ($1, $2, 1, $3) on conflict ("key") do update set "count" = case when $3 - "rateLimit"."lastRequest" >= $4 or "rateLimit"."lastRequest" - $3 > $4 then 1 when "rateLimit"."count" >= $5 then $5 + 1 else "rateLimit"."count" + 1 end, "lastRequest" = case when $3 - "rateLimit"."lastRequest" < $4 and "rateLimit"."lastRequest" - $3 <= $4 and "rateLimit"."count" >= $5 then "rateLimit"."lastRequest" else $3 end returning "count", "lastRequest""#,
+        mysql = "insert into `rateLimit` (`id`, `key`, `count`, `lastRequest`) values (?, ?, 1, ?) on duplicate key update `count` = if(? - `lastRequest` >= ? or `lastRequest` - ? > ?, 1, if(`count` >= ?, ? + 1, `count` + 1)), `lastRequest` = if(`count` > ?, `lastRequest`, ?)";
+    /// Better-Auth's three indexes (`migrate`).
+    create_session_user_index = r#"create index "session_userId_idx" on "session" ("userId")"#;
+    create_account_user_index = r#"create index "account_userId_idx" on "account" ("userId")"#;
+    create_verification_identifier_index = r#"create index "verification_identifier_idx" on "verification" ("identifier")"#;
+
+    rate_limit_read = r#"select "count", "lastRequest" from "rateLimit" where "key" = $1"#;
+    rate_limit_forget = r#"delete from "rateLimit" where "key" = $1"#;
+    /// Drops counters idle since before $1.
+    rate_limit_prune = r#"delete from "rateLimit" where "lastRequest" < $1"#;
 }
 
 #[cfg(feature = "postgres")]

@@ -166,6 +166,45 @@ impl TestResponse {
     }
 }
 
+/// A `Set-Cookie` value as what a client reads from it: the `name=value` pair and the set of
+/// attributes. No client depends on the order of the attributes, so tests compare these.
+pub fn cookie_parts(set_cookie: &str) -> (String, std::collections::BTreeSet<String>) {
+    let mut pieces = set_cookie.split(';').map(str::trim);
+    let pair = pieces.next().unwrap_or_default().to_owned();
+    (
+        pair,
+        pieces
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// Asserts that two `Set-Cookie` values carry the same pair and attributes, in any order.
+#[track_caller]
+pub fn assert_same_cookie(actual: &str, expected: &str) {
+    assert_eq!(
+        cookie_parts(actual),
+        cookie_parts(expected),
+        "Set-Cookie {actual:?} is not {expected:?} (attribute order aside)"
+    );
+}
+
+/// Asserts `assert_same_cookie` for each of a list, in order.
+#[track_caller]
+pub fn assert_same_cookies<A: AsRef<str>, E: AsRef<str>>(actual: &[A], expected: &[E]) {
+    assert_eq!(actual.len(), expected.len(), "number of Set-Cookie headers");
+    for (actual, expected) in actual.iter().zip(expected) {
+        assert_same_cookie(actual.as_ref(), expected.as_ref());
+    }
+}
+
+/// Whether a `Set-Cookie` value expires the cookie `name` (`name=` with `Max-Age=0`).
+pub fn clears(set_cookie: &str, name: &str) -> bool {
+    let (pair, attributes) = cookie_parts(set_cookie);
+    pair == format!("{name}=") && attributes.contains("Max-Age=0")
+}
+
 /// Cookies by name, as a browser keeps them for one site (Max-Age=0 deletes).
 #[derive(Debug, Clone, Default)]
 pub struct Jar {

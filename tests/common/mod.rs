@@ -20,7 +20,9 @@ use authgate::{Auth, AuthBuilder, CurrentSession, CurrentUser, SessionLayer};
 use axum::routing::get;
 use axum::{Json, Router};
 
-pub use http_client::{Client, Jar, TestResponse};
+pub use http_client::{
+    Client, Jar, TestResponse, assert_same_cookie, assert_same_cookies, clears, cookie_parts,
+};
 
 /// The secret Better-Auth's recordings were made with.
 pub const ORACLE_SECRET: &str = "oracle-test-secret-0123456789abcdef0123456789abcdef";
@@ -285,7 +287,7 @@ impl Drop for TestDatabase {
 /// origin, no environment reads, and no rate limits (the tests that need them set them).
 pub fn builder() -> AuthBuilder {
     Auth::builder()
-        .env_source(|_| None)
+        .environment(|_| None)
         .rate_limit(authgate::RateLimit::disabled())
         .secret(TEST_SECRET)
         .base_url(BASE_URL)

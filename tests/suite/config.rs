@@ -1,6 +1,6 @@
 //! Start-up: configuration errors stop the app before it serves or connects.
 
-use authgate::{Auth, ConfigError, SecretSource, WeakSecret};
+use authgate::{Auth, ConfigError, SecretError, SecretSource, WeakSecret};
 use axum::Router;
 use axum::routing::get;
 use tower::ServiceExt;
@@ -12,11 +12,11 @@ fn no_env(_: &str) -> Option<String> {
 #[test]
 fn missing_secret_names_both_variables() {
     let err = Auth::builder()
-        .env_source(no_env)
+        .environment(no_env)
         .base_url("http://localhost:3000")
         .validate()
         .unwrap_err();
-    assert!(matches!(err, ConfigError::MissingSecret));
+    assert!(matches!(err, ConfigError::Secret(SecretError::Missing)));
     let message = err.to_string();
     assert!(message.contains("BETTER_AUTH_SECRET"), "{message}");
     assert!(
@@ -55,16 +55,16 @@ fn weak_secrets_name_the_rule_they_break() {
     ];
     for (secret, rule_matches, wording) in cases {
         let err = Auth::builder()
-            .env_source(no_env)
+            .environment(no_env)
             .secret(secret)
             .base_url("http://localhost:3000")
             .validate()
             .unwrap_err();
         match &err {
-            ConfigError::WeakSecret {
+            ConfigError::Secret(SecretError::Weak {
                 from: SecretSource::Code,
                 rule,
-            } => assert!(rule_matches(rule), "{secret:?}: {rule:?}"),
+            }) => assert!(rule_matches(rule), "{secret:?}: {rule:?}"),
             other => panic!("{secret:?}: {other}"),
         }
         assert!(err.to_string().contains(wording), "{err}");
@@ -77,17 +77,17 @@ fn secrets_from_the_environment_are_checked_and_named() {
         (name == "BETTER_AUTH_SECRET").then(|| "short".to_owned())
     }
     let err = Auth::builder()
-        .env_source(short_env)
+        .environment(short_env)
         .base_url("http://localhost:3000")
         .validate()
         .unwrap_err();
     assert!(
         matches!(
             err,
-            ConfigError::WeakSecret {
+            ConfigError::Secret(SecretError::Weak {
                 from: SecretSource::BetterAuthSecret,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -105,7 +105,7 @@ fn secrets_from_the_environment_are_checked_and_named() {
         }
     }
     let config = Auth::builder()
-        .env_source(auth_secret_env)
+        .environment(auth_secret_env)
         .validate()
         .unwrap();
     assert_eq!(config.base_origin(), "http://localhost:4000");
@@ -120,7 +120,7 @@ fn secrets_from_the_environment_are_checked_and_named() {
         }
     }
     let config = Auth::builder()
-        .env_source(empty_first_env)
+        .environment(empty_first_env)
         .validate()
         .unwrap();
     assert_eq!(config.base_origin(), "http://localhost:5000");
@@ -131,14 +131,17 @@ async fn a_bad_configuration_never_reaches_the_database() {
     // Nothing listens on port 1: had the builder tried to connect, this would be a
     // database error, not a configuration error.
     let err = Auth::builder()
-        .env_source(no_env)
+        .environment(no_env)
         .secret("short")
         .base_url("http://localhost:3000")
         .connect("postgres://nobody@127.0.0.1:1/none")
         .await
         .unwrap_err();
     assert!(
-        matches!(err, authgate::Error::Config(ConfigError::WeakSecret { .. })),
+        matches!(
+            err,
+            authgate::Error::Config(ConfigError::Secret(SecretError::Weak { .. }))
+        ),
         "{err}"
     );
 }

@@ -4,14 +4,14 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::response::{IntoResponse, Response};
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use serde::Serialize;
 
+use super::lookup::{Outcome, Refresh, SessionLookup};
 use crate::error::AuthError;
-use crate::lookup::{Outcome, Refresh, SessionLookup};
-use crate::model::{Session, SessionWithUser, User};
+use crate::model::{SessionWithUser, User};
 
 /// The signed-in user. Rejects with 401 `{"code":"UNAUTHORIZED"}` when there is none.
 ///
@@ -48,21 +48,35 @@ impl CurrentUser {
     }
 }
 
-/// The current session and its user. Rejects like [`CurrentUser`].
+/// The current session and its user: `current.session` and `current.user`. Rejects like
+/// [`CurrentUser`].
+///
+/// The session row holds the bearer secret (`session.token`); `Debug` redacts it, and it is
+/// not serialised here: return the parts a client needs.
+///
+/// # Examples
+/// ```
+/// use authgate::CurrentSession;
+///
+/// async fn sessions_page(current: CurrentSession) -> String {
+///     format!("{} signed in at {}", current.user.email, current.session.created_at)
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentSession {
-    /// The session row (its `token` is the bearer secret; do not log it).
-    pub session: Session,
-    /// The signed-in user.
-    pub user: User,
+pub struct CurrentSession(Arc<SessionWithUser>);
+
+impl Deref for CurrentSession {
+    type Target = SessionWithUser;
+
+    fn deref(&self) -> &SessionWithUser {
+        &self.0
+    }
 }
 
-impl From<&SessionWithUser> for CurrentSession {
-    fn from(found: &SessionWithUser) -> Self {
-        Self {
-            session: found.session.clone(),
-            user: found.user.clone(),
-        }
+impl CurrentSession {
+    /// The session and its user.
+    pub fn into_inner(self) -> SessionWithUser {
+        Arc::unwrap_or_clone(self.0)
     }
 }
 
@@ -158,7 +172,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
         let found = resolve(parts)
             .await?
             .ok_or(AuthRejection::Unauthenticated)?;
-        Ok(CurrentSession::from(found.as_ref()))
+        Ok(CurrentSession(found))
     }
 }
 
@@ -169,8 +183,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSession {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(resolve(parts)
-            .await?
-            .map(|found| CurrentSession::from(found.as_ref())))
+        Ok(resolve(parts).await?.map(CurrentSession))
     }
 }

@@ -11,14 +11,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use http::{HeaderMap, HeaderValue, header};
+use http::HeaderMap;
 use tokio::sync::OnceCell;
 
-use crate::auth::Auth;
-use crate::credentials::{self, UnsignedBearer, VerifiedToken};
+use super::credentials::{self, UnsignedBearer, VerifiedToken};
+use super::policy;
+use crate::core::Core;
 use crate::error::AuthError;
 use crate::model::SessionWithUser;
-use crate::store::Found;
 use crate::timestamp;
 
 /// What a request's credentials resolved to.
@@ -50,7 +50,7 @@ pub(crate) enum Refresh {
 
 /// Placed in the request extensions by [`crate::SessionLayer`].
 pub(crate) struct SessionLookup {
-    auth: Auth,
+    core: Arc<Core>,
     credential: Option<VerifiedToken>,
     dont_remember: bool,
     outcome: OnceCell<Outcome>,
@@ -59,18 +59,18 @@ pub(crate) struct SessionLookup {
 
 impl SessionLookup {
     /// Reads and verifies the request's credentials; no database work happens here.
-    pub(crate) fn new(auth: Auth, headers: &HeaderMap) -> Self {
-        let secrets = &auth.config().secrets;
-        let unsigned = if auth.config().allow_unsigned_bearer {
+    pub(crate) fn new(core: Arc<Core>, headers: &HeaderMap) -> Self {
+        let secrets = &core.config.secrets;
+        let names = core.cookies.names();
+        let unsigned = if core.config.bearer.allow_unsigned {
             UnsignedBearer::Accepted
         } else {
             UnsignedBearer::Refused
         };
-        let credential =
-            credentials::session_token(headers, auth.cookie_names(), secrets, unsigned);
-        let dont_remember = credentials::dont_remember(headers, auth.cookie_names(), secrets);
+        let credential = credentials::session_token(headers, names, secrets, unsigned);
+        let dont_remember = credentials::dont_remember(headers, names, secrets);
         Self {
-            auth,
+            core,
             credential,
             dont_remember,
             outcome: OnceCell::new(),
@@ -101,25 +101,20 @@ impl SessionLookup {
             return Outcome::Anonymous;
         };
         let token = credential.token.as_str();
-        let database = self.auth.database();
+        let database = &self.core.database;
+        let settings = &self.core.config.session;
         let now = timestamp::now();
 
-        let (mut found, live) = match database.session_with_user(token, now).await {
-            Ok(Some(Found::Live(found))) => (found, true),
-            Ok(Some(Found::Expired(found))) => (found, false),
+        let mut found = match database.session_with_user(token).await {
+            Ok(Some(found)) => found,
             Ok(None) => {
                 self.set_cookie_update(CookieUpdate::Clear);
                 return Outcome::Anonymous;
             }
-            Err(err) => return Outcome::Failed(AuthError::from_store(err)),
+            Err(err) => return Outcome::Failed(err.into()),
         };
 
-        let settings = &self.auth.config().session;
-        // An absolute lifetime, when configured, ends a session however often it was extended.
-        let past_absolute_lifetime = settings
-            .absolute_lifetime
-            .is_some_and(|lifetime| timestamp::add(found.session.created_at, lifetime) <= now);
-        if !live || past_absolute_lifetime {
+        if policy::is_over(settings, &found.session, now) {
             // Deleted when seen, as Better-Auth does, so that no clock going back revives it.
             return match database.delete_session(token).await {
                 Ok(()) => {
@@ -134,12 +129,11 @@ impl SessionLookup {
             };
         }
 
-        let due = timestamp::add(
-            timestamp::sub(found.session.expires_at, settings.expires_in),
-            settings.update_age,
-        ) <= now;
-        if due && refresh == Refresh::Allowed && !self.dont_remember {
-            let expires_at = timestamp::add(now, settings.expires_in);
+        if policy::refresh_due(settings, &found.session, now)
+            && refresh == Refresh::Allowed
+            && !self.dont_remember
+        {
+            let expires_at = policy::refreshed_expiry(settings, now);
             match database.refresh_session(token, expires_at, now).await {
                 Ok(true) => {
                     found.session.expires_at = expires_at;
@@ -169,32 +163,17 @@ impl SessionLookup {
     pub(crate) fn write_cookies(&self, headers: &mut HeaderMap) {
         let update = *self.cookie_update.lock().unwrap_or_else(|e| e.into_inner());
         let Some(update) = update else { return };
-        if self.auth.cookie_names().sets_session_cookie(headers) {
+        let cookies = &self.core.cookies;
+        if cookies.sets_session_cookie(headers) {
             return;
         }
         match update {
             CookieUpdate::Refresh => {
                 if let Some(credential) = &self.credential {
-                    self.auth
-                        .append_session_cookies(headers, &credential.token, true);
+                    cookies.refresh(headers, &credential.token);
                 }
             }
-            CookieUpdate::Clear => self.auth.append_cleared_cookies(headers),
-        }
-        // A response that sets a session cookie must never be stored by a shared cache (which
-        // would hand the cookie to the next client): unless the handler already made it
-        // private or unstorable, it becomes `no-store`.
-        let private = headers
-            .get_all(header::CACHE_CONTROL)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|d| {
-                let d = d.trim();
-                d.eq_ignore_ascii_case("no-store") || d.eq_ignore_ascii_case("private")
-            });
-        if !private {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            CookieUpdate::Clear => cookies.clear(headers),
         }
     }
 }

@@ -1,6 +1,10 @@
-//! [`SessionLayer`]: reads and verifies the session credentials of each request and makes the
-//! session available to the extractors in [`crate::extract`]. The database is touched only
-//! when an extractor asks, and at most once per request.
+//! [`SessionLayer`], [`SessionService`] and [`ResponseFuture`]: read and verify the session
+//! credentials of each request and make the session available to the extractors (see
+//! `extract.rs`). The database is touched only when an extractor asks, and at most once per
+//! request.
+//!
+//! `SessionLayer::new(auth)` is defined beside `Auth` (in `auth.rs`), so that this module
+//! depends on the shared context only, not on the facade.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,10 +12,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use tower::{Layer, Service};
+use tower_layer::Layer;
+use tower_service::Service;
 
-use crate::auth::Auth;
-use crate::lookup::SessionLookup;
+use super::lookup::SessionLookup;
+use crate::core::Core;
 
 /// A tower [`Layer`] that resolves Better-Auth sessions (signed cookie or
 /// `Authorization: Bearer`) for [`CurrentUser`](crate::CurrentUser),
@@ -35,13 +40,12 @@ use crate::lookup::SessionLookup;
 /// ```
 #[derive(Clone, Debug)]
 pub struct SessionLayer {
-    auth: Auth,
+    core: Arc<Core>,
 }
 
 impl SessionLayer {
-    /// A layer resolving sessions with `auth`.
-    pub fn new(auth: Auth) -> Self {
-        Self { auth }
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        Self { core }
     }
 }
 
@@ -51,7 +55,7 @@ impl<S> Layer<S> for SessionLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            auth: self.auth.clone(),
+            core: self.core.clone(),
         }
     }
 }
@@ -60,7 +64,7 @@ impl<S> Layer<S> for SessionLayer {
 #[derive(Clone, Debug)]
 pub struct SessionService<S> {
     inner: S,
-    auth: Auth,
+    core: Arc<Core>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
@@ -81,7 +85,7 @@ where
         let lookup = if request.extensions().get::<Arc<SessionLookup>>().is_some() {
             None
         } else {
-            let lookup = Arc::new(SessionLookup::new(self.auth.clone(), request.headers()));
+            let lookup = Arc::new(SessionLookup::new(self.core.clone(), request.headers()));
             request.extensions_mut().insert(lookup.clone());
             Some(lookup)
         };

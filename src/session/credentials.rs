@@ -61,7 +61,8 @@ fn cookie_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing) 
     verified_session_token(&cookies::read(headers, &names.session_token)?, secrets)
 }
 
-/// Whether a bare, unsigned session token is accepted as a bearer token.
+/// Whether a bare, unsigned session token is accepted as a bearer token (Better-Auth's
+/// `bearer` plugin accepts it; authgate only when configured to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UnsignedBearer {
     Refused,
@@ -102,7 +103,7 @@ pub(crate) fn dont_remember(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CookieSettings;
+    use crate::cookies::CookieSettings;
 
     const TOKEN: &str = "VocO25tpasHgAYbnltL5dHFfNiSzsK81";
 

@@ -1,0 +1,48 @@
+//! The user group (Better-Auth's `user` options): which account changes the endpoints allow.
+
+use super::AuthBuilder;
+
+/// Account changes that are off unless enabled, as in Better-Auth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct UserSettings {
+    /// `POST /change-email` (`user.changeEmail.enabled`).
+    pub(crate) change_email: bool,
+    /// `POST /delete-user` (`user.deleteUser.enabled`).
+    pub(crate) delete_user: bool,
+}
+
+impl AuthBuilder {
+    /// Enables `POST /change-email` (off by default, as in Better-Auth). Without email
+    /// verification configured, an address can be changed at once only while it is unverified
+    /// (Better-Auth's `updateEmailWithoutVerification`); a verified user gets 400
+    /// `VERIFICATION_EMAIL_NOT_ENABLED`.
+    ///
+    /// # Examples
+    /// ```
+    /// let auth = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .change_email(true);
+    /// assert!(format!("{auth:?}").contains("change_email: true"));
+    /// ```
+    pub fn change_email(mut self, enabled: bool) -> Self {
+        self.user.change_email = enabled;
+        self
+    }
+
+    /// Enables `POST /delete-user` (off by default, as in Better-Auth): with the password, or
+    /// from a fresh session (see [`session_fresh_age`](Self::session_fresh_age)).
+    ///
+    /// # Examples
+    /// ```
+    /// let auth = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .delete_user(true);
+    /// assert!(format!("{auth:?}").contains("delete_user: true"));
+    /// ```
+    pub fn delete_user(mut self, enabled: bool) -> Self {
+        self.user.delete_user = enabled;
+        self
+    }
+}

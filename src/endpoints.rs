@@ -1,0 +1,47 @@
+//! The endpoint table: every path the auth router serves, relative to where it is nested (the
+//! form rate-limit rules name them in). The router maps each to its handler; the rate limiter
+//! checks configured rules against this list.
+
+/// `POST`: create a user with a password, and sign in (unless auto sign-in is off).
+pub(crate) const SIGN_UP_EMAIL: &str = "/sign-up/email";
+/// `POST`: check an email and password, and start a session.
+pub(crate) const SIGN_IN_EMAIL: &str = "/sign-in/email";
+/// `GET`: the current session and user, or `null`.
+pub(crate) const GET_SESSION: &str = "/get-session";
+/// `POST`: end the current session.
+pub(crate) const SIGN_OUT: &str = "/sign-out";
+/// `GET`: the user's live sessions (needs a fresh session).
+pub(crate) const LIST_SESSIONS: &str = "/list-sessions";
+/// `POST {token}`: end one of the user's sessions.
+pub(crate) const REVOKE_SESSION: &str = "/revoke-session";
+/// `POST`: end every session of the user.
+pub(crate) const REVOKE_SESSIONS: &str = "/revoke-sessions";
+/// `POST`: end every session of the user but the current one.
+pub(crate) const REVOKE_OTHER_SESSIONS: &str = "/revoke-other-sessions";
+/// `POST {name?, image?}`: change the user's profile.
+pub(crate) const UPDATE_USER: &str = "/update-user";
+/// `POST {newEmail}`: change the user's address (off unless enabled).
+pub(crate) const CHANGE_EMAIL: &str = "/change-email";
+/// `POST {password?}`: delete the user (off unless enabled).
+pub(crate) const DELETE_USER: &str = "/delete-user";
+/// `POST {currentPassword, newPassword, revokeOtherSessions?}`.
+pub(crate) const CHANGE_PASSWORD: &str = "/change-password";
+/// `GET`: `{"ok": true}`, a liveness answer that touches nothing.
+pub(crate) const OK: &str = "/ok";
+
+/// Every endpoint, in the order the router registers them.
+pub(crate) const ALL: &[&str] = &[
+    SIGN_UP_EMAIL,
+    SIGN_IN_EMAIL,
+    GET_SESSION,
+    SIGN_OUT,
+    LIST_SESSIONS,
+    REVOKE_SESSION,
+    REVOKE_SESSIONS,
+    REVOKE_OTHER_SESSIONS,
+    UPDATE_USER,
+    CHANGE_EMAIL,
+    DELETE_USER,
+    CHANGE_PASSWORD,
+    OK,
+];
