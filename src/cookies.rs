@@ -168,7 +168,7 @@ impl SessionCookies {
 
     fn write_session(&self, headers: &mut HeaderMap, token: &str, remember: bool) {
         let signed = self.sign(token);
-        let max_age = remember.then(|| self.session_lifetime.as_secs());
+        let max_age = remember.then_some(self.session_lifetime.as_secs());
         self.set_cookie(
             headers,
             &self.names.session_token,

@@ -1,6 +1,6 @@
 //! Passwords of existing users: checking the current one and changing it.
 
-use super::{RequestMeta, new_session};
+use super::sessions::{RequestMeta, new_session};
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::model::Session;

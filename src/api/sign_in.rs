@@ -3,7 +3,8 @@
 //! An unknown email and a wrong password get the same answer after the same work (one scrypt
 //! computation either way), and count alike against the per-account limit.
 
-use super::{RequestMeta, create_session, email_address};
+use super::email_address;
+use super::sessions::{RequestMeta, create_session};
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::model::{Session, User};

@@ -1,6 +1,7 @@
 //! Sign-up: a user, its credential account and (with auto sign-in) a session, all or nothing.
 
-use super::{RequestMeta, email_address, new_session};
+use super::email_address;
+use super::sessions::{RequestMeta, new_session};
 use crate::core::Core;
 use crate::crypto::token;
 use crate::error::AuthError;

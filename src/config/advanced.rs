@@ -1,7 +1,8 @@
 //! The advanced group (Better-Auth's `advanced` options, and its `bearer` plugin): cookie
 //! names and attributes, bearer tokens, trusted proxies and the request body limit.
 
-use super::{AuthBuilder, ConfigError};
+use super::builder::{AdvancedOptions, AuthBuilder, BearerSettings};
+use super::error::ConfigError;
 use crate::client_ip::TrustedProxies;
 use crate::cookies::CookieSettings;
 
@@ -10,17 +11,6 @@ const DEFAULT_COOKIE_PREFIX: &str = "better-auth";
 const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// No configuration may refuse every real request body.
 const MIN_BODY_BYTES: usize = 1024;
-
-/// The options as given; [`AdvancedOptions::resolve`] checks them against the base URL.
-#[derive(Debug, Clone)]
-pub(crate) struct AdvancedOptions {
-    cookie_prefix: String,
-    secure_cookies: Option<bool>,
-    host_prefix_cookies: bool,
-    bearer: BearerSettings,
-    trusted_proxies: Vec<String>,
-    max_body_bytes: usize,
-}
 
 impl Default for AdvancedOptions {
     fn default() -> Self {
@@ -35,27 +25,13 @@ impl Default for AdvancedOptions {
     }
 }
 
-/// Bearer-token clients (Better-Auth's `bearer` plugin).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct BearerSettings {
-    /// Send the signed token in `set-auth-token` when a response sets the session cookie.
-    pub(crate) expose_token: bool,
-    /// Accept a bare session token (no signature) as a bearer token.
-    pub(crate) allow_unsigned: bool,
-}
-
-/// The checked options.
-pub(super) struct Advanced {
-    pub(super) cookies: CookieSettings,
-    pub(super) bearer: BearerSettings,
-    pub(super) trusted_proxies: TrustedProxies,
-    pub(super) max_body_bytes: usize,
-}
-
 impl AdvancedOptions {
     /// Checks the options; cookies are secure by default exactly when the base URL is
     /// `https`.
-    pub(super) fn resolve(self, https: bool) -> Result<Advanced, ConfigError> {
+    pub(super) fn resolve(
+        &self,
+        https: bool,
+    ) -> Result<(CookieSettings, TrustedProxies), ConfigError> {
         if self.cookie_prefix.is_empty()
             || !self
                 .cookie_prefix
@@ -82,16 +58,12 @@ impl AdvancedOptions {
         }
         let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)?;
         let secure = self.secure_cookies.unwrap_or(https);
-        Ok(Advanced {
-            cookies: CookieSettings {
-                prefix: self.cookie_prefix,
-                secure: secure || self.host_prefix_cookies,
-                host_prefix: self.host_prefix_cookies,
-            },
-            bearer: self.bearer,
-            trusted_proxies,
-            max_body_bytes: self.max_body_bytes,
-        })
+        let cookies = CookieSettings {
+            prefix: self.cookie_prefix.clone(),
+            secure: secure || self.host_prefix_cookies,
+            host_prefix: self.host_prefix_cookies,
+        };
+        Ok((cookies, trusted_proxies))
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{AuthBuilder, ConfigError};
+use super::builder::{AuthBuilder, EmailPasswordSettings};
+use super::error::ConfigError;
 use crate::api::password_rules::{PasswordPolicy, PasswordRules};
 use crate::crypto::password::HashLimits;
 
@@ -11,17 +12,6 @@ use crate::crypto::password::HashLimits;
 const MIN_PASSWORD_FLOOR: usize = 8;
 /// How long a sign-in waits for a hashing slot before the server answers 503.
 const DEFAULT_HASH_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The checked email-and-password settings.
-#[derive(Debug, Clone)]
-pub(crate) struct EmailPasswordSettings {
-    pub(crate) passwords: PasswordRules,
-    /// Whether `POST /sign-up/email` creates users (Better-Auth's `disableSignUp`, inverted).
-    pub(crate) sign_up_allowed: bool,
-    /// Whether sign-up also signs the new user in.
-    pub(crate) auto_sign_in: bool,
-    pub(crate) hashing: HashLimits,
-}
 
 impl Default for EmailPasswordSettings {
     fn default() -> Self {
@@ -39,31 +29,34 @@ impl Default for EmailPasswordSettings {
     }
 }
 
-pub(super) fn check(settings: &EmailPasswordSettings) -> Result<(), ConfigError> {
-    let rules = &settings.passwords;
-    if rules.min_length < MIN_PASSWORD_FLOOR || rules.min_length > rules.max_length {
-        return Err(ConfigError::invalid(
-            "password_length",
-            format!(
-                "needs {MIN_PASSWORD_FLOOR} <= min <= max (NIST SP 800-63B asks for at least 8 \
+impl EmailPasswordSettings {
+    pub(super) fn check(&self) -> Result<(), ConfigError> {
+        let settings = self;
+        let rules = &settings.passwords;
+        if rules.min_length < MIN_PASSWORD_FLOOR || rules.min_length > rules.max_length {
+            return Err(ConfigError::invalid(
+                "password_length",
+                format!(
+                    "needs {MIN_PASSWORD_FLOOR} <= min <= max (NIST SP 800-63B asks for at least 8 \
                  characters), got min {} and max {}",
-                rules.min_length, rules.max_length
-            ),
-        ));
+                    rules.min_length, rules.max_length
+                ),
+            ));
+        }
+        if settings.hashing.max_concurrent == 0 {
+            return Err(ConfigError::invalid(
+                "max_concurrent_hashes",
+                "must be at least 1",
+            ));
+        }
+        if settings.hashing.queue_timeout.is_zero() {
+            return Err(ConfigError::invalid(
+                "hash_queue_timeout",
+                "must be longer than zero (every sign-in would be refused)",
+            ));
+        }
+        Ok(())
     }
-    if settings.hashing.max_concurrent == 0 {
-        return Err(ConfigError::invalid(
-            "max_concurrent_hashes",
-            "must be at least 1",
-        ));
-    }
-    if settings.hashing.queue_timeout.is_zero() {
-        return Err(ConfigError::invalid(
-            "hash_queue_timeout",
-            "must be longer than zero (every sign-in would be refused)",
-        ));
-    }
-    Ok(())
 }
 
 impl AuthBuilder {

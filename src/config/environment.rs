@@ -5,19 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::AuthBuilder;
-
-type Source = dyn Fn(&str) -> Option<String> + Send + Sync;
-
-/// The variable source: the process environment unless replaced.
-#[derive(Clone)]
-pub(super) struct Environment(Option<Arc<Source>>);
-
-impl Default for Environment {
-    fn default() -> Self {
-        Self(None)
-    }
-}
+use super::builder::{AuthBuilder, Environment};
 
 impl fmt::Debug for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

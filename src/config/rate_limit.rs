@@ -1,14 +1,8 @@
 //! The rate-limit group (Better-Auth's `rateLimit` options). The settings type is
 //! [`RateLimit`], which the limiter reads.
 
-use super::{AuthBuilder, ConfigError};
+use super::builder::AuthBuilder;
 use crate::rate_limit::RateLimit;
-
-pub(super) fn check(rate_limit: &RateLimit) -> Result<(), ConfigError> {
-    rate_limit
-        .check()
-        .map_err(|reason| ConfigError::invalid("rate_limit", reason))
-}
 
 impl AuthBuilder {
     /// Rate limits for the auth endpoints: on by default with Better-Auth's rules (3 per 10 s

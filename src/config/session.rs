@@ -3,30 +3,35 @@
 
 use std::time::Duration;
 
-use super::{AuthBuilder, ConfigError};
+use super::builder::AuthBuilder;
+use super::error::ConfigError;
 use crate::session::policy::SessionSettings;
 
 /// Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so longer sessions cannot work.
 const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(400 * 24 * 60 * 60);
 
-pub(super) fn check(settings: &SessionSettings) -> Result<(), ConfigError> {
-    if settings.expires_in.is_zero() || settings.expires_in > MAX_SESSION_LIFETIME {
-        return Err(ConfigError::invalid(
-            "session_expires_in",
-            format!(
-                "must be between 1 second and 400 days (browsers cap cookie lifetimes at 400 \
+/// Checked here rather than beside the type, because the rule is about configuration.
+impl SessionSettings {
+    pub(super) fn check(&self) -> Result<(), ConfigError> {
+        let settings = self;
+        if settings.expires_in.is_zero() || settings.expires_in > MAX_SESSION_LIFETIME {
+            return Err(ConfigError::invalid(
+                "session_expires_in",
+                format!(
+                    "must be between 1 second and 400 days (browsers cap cookie lifetimes at 400 \
                  days), got {:?}",
-                settings.expires_in
-            ),
-        ));
+                    settings.expires_in
+                ),
+            ));
+        }
+        if settings.absolute_lifetime.is_some_and(|l| l.is_zero()) {
+            return Err(ConfigError::invalid(
+                "session_absolute_lifetime",
+                "must be longer than zero",
+            ));
+        }
+        Ok(())
     }
-    if settings.absolute_lifetime.is_some_and(|l| l.is_zero()) {
-        return Err(ConfigError::invalid(
-            "session_absolute_lifetime",
-            "must be longer than zero",
-        ));
-    }
-    Ok(())
 }
 
 impl AuthBuilder {

@@ -1,15 +1,6 @@
 //! The user group (Better-Auth's `user` options): which account changes the endpoints allow.
 
-use super::AuthBuilder;
-
-/// Account changes that are off unless enabled, as in Better-Auth.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct UserSettings {
-    /// `POST /change-email` (`user.changeEmail.enabled`).
-    pub(crate) change_email: bool,
-    /// `POST /delete-user` (`user.deleteUser.enabled`).
-    pub(crate) delete_user: bool,
-}
+use super::builder::AuthBuilder;
 
 impl AuthBuilder {
     /// Enables `POST /change-email` (off by default, as in Better-Auth). Without email

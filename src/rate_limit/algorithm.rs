@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::Rule;
+use super::rules::Rule;
 
 /// A check's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::algorithm::{Decision, client_key, retry_after, window_ms};
 use super::memory::MemoryStore;
-use super::{RateLimit, RateLimitStorage, Rule};
+use super::rules::{RateLimit, RateLimitStorage, Rule};
 use crate::store::{Database, StoreError};
 use crate::timestamp;
 

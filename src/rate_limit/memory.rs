@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::Rule;
 use super::algorithm::{Decision, decide, window_ms};
+use super::rules::Rule;
 
 /// Keys kept at most; past it, counters whose window has ended are dropped first (they would
 /// start afresh anyway), then the least recently seen of those not blocking anyone.

@@ -183,7 +183,7 @@ impl<'a> Fields<'a> {
     /// Whether the field is present with a value JavaScript deems true (Better-Auth's
     /// `if (body.email)` checks).
     pub(crate) fn is_truthy(&self, name: &str) -> bool {
-        self.get(name).is_some_and(super::is_truthy)
+        self.get(name).is_some_and(is_truthy)
     }
 
     /// An optional boolean (a form's `"false"` is a string, and refused, as in Better-Auth).
@@ -214,6 +214,17 @@ impl<'a> Fields<'a> {
         } else {
             Err(AuthError::validation(self.issues.join("; ")))
         }
+    }
+}
+
+/// JavaScript truthiness, which decides whether Better-Auth looks at a redirect field at all.
+pub(crate) fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
     }
 }
 

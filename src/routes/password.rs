@@ -8,7 +8,9 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare, require_session};
+use super::response::json;
 use crate::api::password::{self as api, ChangePassword};
 use crate::core::Core;
 use crate::error::AuthError;

@@ -1,5 +1,6 @@
 //! Reading an auth request: the body (size-capped, JSON or form, with Better-Auth's media-type
-//! rules, JSON parsed strictly) and the query string.
+//! rules, JSON parsed strictly), the query string, the origin and redirect checks every
+//! state-changing endpoint starts with, and the request's session.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -10,12 +11,14 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, header};
 use serde_json::{Map, Value};
 
-use crate::api::RequestMeta;
-use crate::client_ip;
+use super::fields::is_truthy;
+use crate::api::sessions::RequestMeta;
 use crate::core::Core;
 use crate::error::AuthError;
+use crate::model::SessionWithUser;
 use crate::session::extract;
-use crate::session::lookup::SessionLookup;
+use crate::session::lookup::{Outcome, Refresh, SessionLookup};
+use crate::{client_ip, origin};
 
 /// Which content types an endpoint reads besides JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,86 @@ impl AuthRequest {
                 .to_owned(),
         }
     }
+}
+
+/// What every state-changing endpoint does first, in Better-Auth's order: read the body (415,
+/// 400), check the origin of cookie-carrying requests (403), and check that any redirect
+/// target in the body or query is trusted (403). Body validation comes after.
+pub(crate) fn prepare(
+    core: &Core,
+    request: &AuthRequest,
+    forms: Forms,
+) -> Result<Option<Value>, AuthError> {
+    let body = request.body(forms)?;
+    let trusted = &core.config.trusted_origins;
+    origin::check_request_origin(trusted, &request.headers)?;
+    check_redirect_targets(trusted, request, body.as_ref())?;
+    Ok(body)
+}
+
+/// The request's session, or 401 (503 when the database cannot say).
+pub(crate) async fn require_session(
+    request: &AuthRequest,
+) -> Result<Arc<SessionWithUser>, AuthError> {
+    match request.lookup.resolve(Refresh::Allowed).await {
+        Outcome::Active(found) => Ok(found),
+        Outcome::Anonymous => Err(AuthError::unauthorized()),
+        Outcome::Failed(err) => Err(err),
+    }
+}
+
+/// `callbackURL` (body, else query) and its siblings must point at a trusted origin or be a
+/// safe relative path. Empty and other falsy values are left to body validation.
+fn check_redirect_targets(
+    trusted: &[String],
+    request: &AuthRequest,
+    body: Option<&Value>,
+) -> Result<(), AuthError> {
+    let field = |name: &str| {
+        body.and_then(|b| b.get(name))
+            .filter(|v| is_truthy(v))
+            .cloned()
+    };
+    let targets = [
+        (
+            "callbackURL",
+            field("callbackURL").or_else(|| {
+                request
+                    .query("callbackURL")
+                    .filter(|q| !q.is_empty())
+                    .map(Value::String)
+            }),
+            AuthError::invalid_callback_url as fn() -> AuthError,
+        ),
+        (
+            "redirectTo",
+            field("redirectTo"),
+            AuthError::invalid_redirect_url,
+        ),
+        (
+            "errorCallbackURL",
+            field("errorCallbackURL"),
+            AuthError::invalid_error_callback_url,
+        ),
+        (
+            "newUserCallbackURL",
+            field("newUserCallbackURL"),
+            AuthError::invalid_new_user_callback_url,
+        ),
+    ];
+    for (name, value, refusal) in targets {
+        match value {
+            None => {}
+            Some(Value::String(target)) if origin::is_trusted_redirect(trusted, &target) => {}
+            Some(Value::String(_)) => return Err(refusal()),
+            Some(_) => {
+                return Err(AuthError::validation(format!(
+                    "Invalid {name}: expected a string"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The body as Better-Auth parses it: `None` when there is none (or no `Content-Type`);

@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, header};
 
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session, status_true};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare, require_session};
+use super::response::{json, status_true};
 use crate::api::sessions;
 use crate::core::Core;
 use crate::error::AuthError;

@@ -8,12 +8,16 @@ use http::{HeaderValue, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare};
+use super::response::json;
+use crate::api::sessions;
 use crate::api::sign_in::{SignIn, sign_in};
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::model::User;
 use crate::origin;
+use crate::session::credentials::TokenSource;
 
 #[derive(Serialize)]
 struct SignInResponse<'a> {
@@ -82,4 +86,20 @@ pub(super) async fn sign_in_email(
     core.cookies
         .sign_in(headers, &signed_in.session.token, remember);
     Ok(response)
+}
+
+/// After a sign-in or sign-up has stored its new session: deletes the session whose cookie the
+/// browser presented, since the response overwrites that cookie and the old row would linger as
+/// a live credential nobody holds (and a planted session never outlives the sign-in).
+pub(super) async fn retire_presented_session(core: &Core, request: &AuthRequest) {
+    let Some(credential) = request
+        .lookup
+        .credential()
+        .filter(|c| c.source == TokenSource::Cookie)
+    else {
+        return;
+    };
+    if let Err(err) = sessions::end_session(core, &credential.token).await {
+        tracing::warn!(error = %err, "could not delete the session a new sign-in replaced");
+    }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare};
+use super::response::json;
 use crate::api::sessions;
 use crate::core::Core;
 use crate::error::AuthError;

@@ -9,7 +9,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::fields::MAX_NAME_LENGTH;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, retire_presented_session};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare};
+use super::response::json;
+use super::sign_in::retire_presented_session;
 use crate::api::sign_up::{SignUp, sign_up};
 use crate::core::Core;
 use crate::error::AuthError;

@@ -8,7 +8,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::fields::MAX_NAME_LENGTH;
-use super::{AuthRequest, Fields, Forms, Shape, json, prepare, require_session, status_true};
+use super::fields::{Fields, Shape};
+use super::request::{AuthRequest, Forms, prepare, require_session};
+use super::response::{json, status_true};
 use crate::api::password::verify_password;
 use crate::api::user::{self as api, EmailChange};
 use crate::core::Core;

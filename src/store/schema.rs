@@ -37,7 +37,10 @@ pub(crate) struct DialectSchema {
 
 /// Better-Auth's indexes by name, the same in every dialect but for the quoting (so their DDL
 /// is rendered like any other statement).
-const INDEXES: [(&str, fn(&Statements) -> &str); 3] = [
+/// Picks one statement of a dialect's rendered set.
+type Pick = fn(&Statements) -> &str;
+
+const INDEXES: [(&str, Pick); 3] = [
     ("session_userId_idx", |s| &s.create_session_user_index),
     ("account_userId_idx", |s| &s.create_account_user_index),
     ("verification_identifier_idx", |s| {

@@ -20,6 +20,7 @@ use authgate::{Auth, AuthBuilder, CurrentSession, CurrentUser, SessionLayer};
 use axum::routing::get;
 use axum::{Json, Router};
 
+#[allow(unused_imports)]
 pub use http_client::{
     Client, Jar, TestResponse, assert_same_cookie, assert_same_cookies, clears, cookie_parts,
 };

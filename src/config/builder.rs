@@ -1,0 +1,239 @@
+//! [`AuthBuilder`] and [`AuthConfig`]: the options collected, and checked by
+//! [`AuthBuilder::validate`]. The builder's setters are in the group files beside this one.
+
+use std::fmt;
+use std::sync::Arc;
+
+use url::Url;
+
+use super::error::ConfigError;
+use crate::api::password_rules::PasswordRules;
+use crate::client_ip::TrustedProxies;
+use crate::cookies::CookieSettings;
+use crate::crypto::password::HashLimits;
+use crate::rate_limit::RateLimit;
+use crate::secret::{self, SecretRing};
+use crate::session::policy::SessionSettings;
+
+// The groups' settings. Their defaults, checks and setters are in the group's file.
+
+/// The checked email-and-password settings.
+#[derive(Debug, Clone)]
+pub(crate) struct EmailPasswordSettings {
+    pub(crate) passwords: PasswordRules,
+    /// Whether `POST /sign-up/email` creates users (Better-Auth's `disableSignUp`, inverted).
+    pub(crate) sign_up_allowed: bool,
+    /// Whether sign-up also signs the new user in.
+    pub(crate) auto_sign_in: bool,
+    pub(crate) hashing: HashLimits,
+}
+
+/// Account changes that are off unless enabled, as in Better-Auth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct UserSettings {
+    /// `POST /change-email` (`user.changeEmail.enabled`).
+    pub(crate) change_email: bool,
+    /// `POST /delete-user` (`user.deleteUser.enabled`).
+    pub(crate) delete_user: bool,
+}
+
+/// The options as given; [`AdvancedOptions::resolve`] checks them against the base URL.
+#[derive(Debug, Clone)]
+pub(crate) struct AdvancedOptions {
+    pub(super) cookie_prefix: String,
+    pub(super) secure_cookies: Option<bool>,
+    pub(super) host_prefix_cookies: bool,
+    pub(super) bearer: BearerSettings,
+    pub(super) trusted_proxies: Vec<String>,
+    pub(super) max_body_bytes: usize,
+}
+
+/// Bearer-token clients (Better-Auth's `bearer` plugin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BearerSettings {
+    /// Send the signed token in `set-auth-token` when a response sets the session cookie.
+    pub(crate) expose_token: bool,
+    /// Accept a bare session token (no signature) as a bearer token.
+    pub(crate) allow_unsigned: bool,
+}
+
+/// Where [`AuthBuilder::validate`] reads the variables that fill gaps left in code.
+type Source = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// The variable source: the process environment unless replaced.
+#[derive(Clone, Default)]
+pub(super) struct Environment(pub(super) Option<Arc<Source>>);
+
+/// Collects options; see [`crate::Auth::builder`]. Every option has a method here, grouped as
+/// Better-Auth groups them; [`validate`](Self::validate) checks them all.
+#[derive(Clone, Default)]
+#[must_use = "an AuthBuilder does nothing until validated or connected"]
+pub struct AuthBuilder {
+    pub(super) secrets: Vec<String>,
+    pub(super) base_url: Option<String>,
+    pub(super) trusted_origins: Vec<String>,
+    pub(super) session: SessionSettings,
+    pub(super) email_password: EmailPasswordSettings,
+    pub(super) user: UserSettings,
+    pub(super) advanced: AdvancedOptions,
+    pub(super) rate_limit: RateLimit,
+    pub(super) environment: Environment,
+}
+
+impl fmt::Debug for AuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthBuilder")
+            .field(
+                "secrets",
+                &format_args!("[redacted; {}]", self.secrets.len()),
+            )
+            .field("base_url", &self.base_url)
+            .field("trusted_origins", &self.trusted_origins)
+            .field("session", &self.session)
+            .field("user", &self.user)
+            .field("rate_limit", &self.rate_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthBuilder {
+    /// Checks every option and reads the environment where code left a gap.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the setting and the rule, e.g. a missing or weak secret.
+    pub fn validate(self) -> Result<AuthConfig, ConfigError> {
+        let secrets = secret::load(&self.secrets, &|name| self.environment.read(name))?;
+
+        let base_url_value = self
+            .base_url
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            // An empty variable falls through to the next, as Better-Auth's `||` does.
+            .or_else(|| self.environment.read_non_blank("BETTER_AUTH_URL"))
+            .or_else(|| self.environment.read_non_blank("AUTH_URL"))
+            .ok_or(ConfigError::MissingBaseUrl)?;
+        let base_url = parse_origin("the base URL", &base_url_value)?;
+        let base_origin = base_url.origin().ascii_serialization();
+
+        let mut trusted_origins = vec![base_origin.clone()];
+        for origin in &self.trusted_origins {
+            let origin = parse_origin("the trusted origin", origin)?
+                .origin()
+                .ascii_serialization();
+            if !trusted_origins.contains(&origin) {
+                trusted_origins.push(origin);
+            }
+        }
+
+        self.session.check()?;
+        self.email_password.check()?;
+        self.rate_limit
+            .check()
+            .map_err(|reason| ConfigError::invalid("rate_limit", reason))?;
+        let (cookies, trusted_proxies) = self.advanced.resolve(base_url.scheme() == "https")?;
+
+        Ok(AuthConfig {
+            secrets,
+            base_origin,
+            trusted_origins,
+            session: self.session,
+            email_password: self.email_password,
+            user: self.user,
+            cookies,
+            bearer: self.advanced.bearer,
+            trusted_proxies,
+            max_body_bytes: self.advanced.max_body_bytes,
+            rate_limit: self.rate_limit,
+        })
+    }
+}
+
+/// Parses an http(s) URL and checks that it has a host.
+fn parse_origin(what: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidUrl {
+        what,
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(value.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    Ok(url)
+}
+
+/// A checked configuration. Build an [`crate::Auth`] from it with `AuthConfig::connect` or
+/// `AuthConfig::with_database`.
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub(crate) secrets: SecretRing,
+    pub(crate) base_origin: String,
+    pub(crate) trusted_origins: Vec<String>,
+    pub(crate) session: SessionSettings,
+    pub(crate) email_password: EmailPasswordSettings,
+    pub(crate) user: UserSettings,
+    pub(crate) cookies: CookieSettings,
+    pub(crate) bearer: BearerSettings,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) rate_limit: RateLimit,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("secrets", &self.secrets)
+            .field("base_origin", &self.base_origin)
+            .field("trusted_origins", &self.trusted_origins)
+            .field("session", &self.session)
+            .field("cookies", &self.cookies)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthConfig {
+    /// The base URL's origin, e.g. `http://localhost:3000`.
+    pub fn base_origin(&self) -> &str {
+        &self.base_origin
+    }
+
+    /// The origins trusted for cookie-carrying requests and redirects, the base URL's first.
+    pub fn trusted_origins(&self) -> &[String] {
+        &self.trusted_origins
+    }
+
+    /// The session cookie's name, e.g. `better-auth.session_token`.
+    pub fn session_cookie_name(&self) -> String {
+        crate::cookies::CookieNames::new(&self.cookies).session_token
+    }
+
+    /// How long a session lives without activity.
+    pub fn session_expires_in(&self) -> std::time::Duration {
+        self.session.expires_in
+    }
+
+    /// How often an active session's expiry slides forward.
+    pub fn session_update_age(&self) -> std::time::Duration {
+        self.session.update_age
+    }
+
+    /// How long a session counts as fresh.
+    pub fn session_fresh_age(&self) -> std::time::Duration {
+        self.session.fresh_age
+    }
+
+    /// Allowed password lengths `(min, max)`.
+    pub fn password_length(&self) -> (usize, usize) {
+        let rules = &self.email_password.passwords;
+        (rules.min_length, rules.max_length)
+    }
+
+    /// Whether sign-up signs the new user in.
+    pub fn auto_sign_in(&self) -> bool {
+        self.email_password.auto_sign_in
+    }
+}
