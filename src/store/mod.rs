@@ -50,6 +50,7 @@ mod schema;
 mod sessions;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod sqlx;
 mod statements;
 mod users;
 

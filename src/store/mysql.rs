@@ -1,5 +1,6 @@
 //! MySQL/MariaDB: connection set-up, Better-Auth's MySQL DDL, and `timestamp(3)` dates in UTC.
 
+use super::sqlx;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::mysql::{MySql, MySqlPoolOptions, MySqlTypeInfo, MySqlValueRef};

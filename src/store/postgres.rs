@@ -1,5 +1,6 @@
 //! PostgreSQL: connection set-up, Better-Auth's PostgreSQL DDL, and `timestamptz` dates.
 
+use super::sqlx;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgPoolOptions, PgTypeInfo, PgValueRef, Postgres};

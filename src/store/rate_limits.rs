@@ -2,6 +2,7 @@
 //! `lastRequest` in epoch milliseconds), one atomic upsert per request. The rule itself is the
 //! limiter's; this file only runs the statements.
 
+use super::sqlx;
 use super::{Database, StoreError};
 
 impl Database {

@@ -1,5 +1,6 @@
 //! Decoding rows into [`Session`] and [`User`], once for every driver.
 
+use super::sqlx;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::DbTime;

@@ -3,6 +3,7 @@
 //! exist have the columns authgate uses. Idempotent, and safe to run from several instances at
 //! once (each dialect serialises it with a lock).
 
+use super::sqlx;
 use std::collections::HashSet;
 
 use super::statements::Statements;

@@ -1,6 +1,7 @@
 //! Session rows: the lookup behind every authenticated request, creation, sliding refresh,
 //! listing and revocation.
 
+use super::sqlx;
 use time::OffsetDateTime;
 
 use super::{Database, DbTime, StoreError, rows};

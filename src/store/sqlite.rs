@@ -1,5 +1,6 @@
 //! SQLite: connection set-up, Better-Auth's SQLite DDL, and dates as ISO-8601 text.
 
+use super::sqlx;
 use std::str::FromStr;
 
 use sqlx::encode::IsNull;

@@ -1,6 +1,7 @@
 //! User and credential-account rows.
 
 use super::sessions::insert_session;
+use super::sqlx;
 use super::{Database, DbTime, StoreError, rows};
 use time::OffsetDateTime;
 
