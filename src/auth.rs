@@ -102,7 +102,7 @@ impl Auth {
     /// needs.
     pub async fn migrate(&self) -> Result<MigrationReport, Error> {
         let with_rate_limit_table =
-            self.core.config.rate_limit.store() == RateLimitStorage::Database;
+            self.core.config.rate_limit.storage_kind() == RateLimitStorage::Database;
         Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table).await?)
     }
 

@@ -17,6 +17,8 @@ impl AuthBuilder {
     ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
     ///     .base_url("http://localhost:3000")
     ///     .validate()?;
+    /// // The secret never shows in debug output.
+    /// assert!(!format!("{config:?}").contains("kM7dQ2vX9pL4"));
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
     ///
@@ -49,6 +51,7 @@ impl AuthBuilder {
     ///     ])
     ///     .base_url("http://localhost:3000")
     ///     .validate()?;
+    /// assert!(format!("{config:?}").contains("[redacted; 2]"));
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
     pub fn secrets<I, S>(mut self, secrets: I) -> Self

@@ -236,4 +236,24 @@ impl AuthConfig {
     pub fn auto_sign_in(&self) -> bool {
         self.email_password.auto_sign_in
     }
+
+    /// Whether `POST /sign-up/email` creates users.
+    pub fn sign_up_allowed(&self) -> bool {
+        self.email_password.sign_up_allowed
+    }
+
+    /// How many password hashes run at once.
+    pub fn max_concurrent_hashes(&self) -> usize {
+        self.email_password.hashing.max_concurrent
+    }
+
+    /// How long a request waits for a hashing slot before 503 `SERVER_BUSY`.
+    pub fn hash_queue_timeout(&self) -> std::time::Duration {
+        self.email_password.hashing.queue_timeout
+    }
+
+    /// The rate limits.
+    pub fn rate_limit(&self) -> &RateLimit {
+        &self.rate_limit
+    }
 }

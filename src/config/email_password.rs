@@ -91,16 +91,19 @@ impl AuthBuilder {
     /// # Examples
     /// ```
     /// let common = ["password1234", "qwertyuiop", "123456789012"];
+    /// let policy = move |password: &str| {
+    ///     if common.contains(&password.to_lowercase().as_str()) {
+    ///         Err("This password is too common; choose another one".to_owned())
+    ///     } else {
+    ///         Ok(())
+    ///     }
+    /// };
+    /// assert!(policy("QwertyUiop").is_err());
+    /// assert!(policy("correct horse battery").is_ok());
     /// let config = authgate::Auth::builder()
     ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
     ///     .base_url("http://localhost:3000")
-    ///     .password_policy(move |password: &str| {
-    ///         if common.contains(&password.to_lowercase().as_str()) {
-    ///             Err("This password is too common; choose another one".to_owned())
-    ///         } else {
-    ///             Ok(())
-    ///         }
-    ///     })
+    ///     .password_policy(policy)
     ///     .validate()?;
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
@@ -141,6 +144,7 @@ impl AuthBuilder {
     ///     .base_url("http://localhost:3000")
     ///     .allow_sign_up(false)
     ///     .validate()?;
+    /// assert!(!config.sign_up_allowed());
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
     pub fn allow_sign_up(mut self, allowed: bool) -> Self {
@@ -180,6 +184,7 @@ impl AuthBuilder {
     ///     .base_url("http://localhost:3000")
     ///     .hash_queue_timeout(Duration::from_secs(3))
     ///     .validate()?;
+    /// assert_eq!(config.hash_queue_timeout(), Duration::from_secs(3));
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
     pub fn hash_queue_timeout(mut self, timeout: Duration) -> Self {

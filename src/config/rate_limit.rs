@@ -26,6 +26,10 @@ impl AuthBuilder {
     ///             .storage(RateLimitStorage::Database),
     ///     )
     ///     .validate()?;
+    /// assert_eq!(
+    ///     config.rate_limit().rule_for("/sign-in/email"),
+    ///     Some(Rule::new(5, Duration::from_secs(60)))
+    /// );
     /// # Ok::<(), authgate::ConfigError>(())
     /// ```
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {

@@ -56,7 +56,7 @@ impl Limiter {
     /// not, so that the answer says nothing about which addresses exist), before any password
     /// work.
     pub(crate) async fn check_account(&self, email: &str) -> Result<(), Limited> {
-        let Some(rule) = self.rules.account_rule() else {
+        let Some(rule) = self.rules.per_account_rule() else {
             return Ok(());
         };
         self.count(&account_key(email), rule).await
@@ -65,11 +65,11 @@ impl Limiter {
     /// After a successful password check: the account's count starts again, so that only
     /// consecutive failures add up (NIST SP 800-63B). Best effort: a failure is logged.
     pub(crate) async fn forget_account(&self, email: &str) {
-        if self.rules.account_rule().is_none() {
+        if self.rules.per_account_rule().is_none() {
             return;
         }
         let key = account_key(email);
-        match self.rules.store() {
+        match self.rules.storage_kind() {
             RateLimitStorage::Memory => self.memory.forget(&key),
             RateLimitStorage::Database => {
                 if let Err(err) = self.database.rate_limit_forget(&key).await {
@@ -83,7 +83,7 @@ impl Limiter {
     async fn count(&self, key: &str, rule: Rule) -> Result<(), Limited> {
         let now_ms =
             i64::try_from(timestamp::now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-        let decision = match self.rules.store() {
+        let decision = match self.rules.storage_kind() {
             RateLimitStorage::Memory => self.memory.check(key, now_ms, rule),
             RateLimitStorage::Database => self
                 .database_check(key, now_ms, rule)

@@ -49,6 +49,8 @@ pub enum RateLimitStorage {
 /// let limits = RateLimit::default()
 ///     .rule("/sign-in/email", Rule::new(5, Duration::from_secs(60)))
 ///     .storage(RateLimitStorage::Database);
+/// assert_eq!(limits.rule_for("/sign-in/email"), Some(Rule::new(5, Duration::from_secs(60))));
+/// assert_eq!(limits.storage_kind(), RateLimitStorage::Database);
 /// ```
 #[derive(Debug, Clone)]
 pub struct RateLimit {
@@ -110,6 +112,9 @@ impl RateLimit {
     /// use authgate::{RateLimit, Rule};
     ///
     /// let limits = RateLimit::default().default_rule(Rule::new(300, Duration::from_secs(60)));
+    /// assert_eq!(limits.rule_for("/get-session"), Some(Rule::new(300, Duration::from_secs(60))));
+    /// // Better-Auth's stricter built-in rules still apply to their endpoints.
+    /// assert_eq!(limits.rule_for("/sign-in/email"), Some(Rule::new(3, Duration::from_secs(10))));
     /// ```
     pub fn default_rule(mut self, rule: Rule) -> Self {
         self.default_rule = rule;
@@ -126,6 +131,7 @@ impl RateLimit {
     /// use authgate::{RateLimit, Rule};
     ///
     /// let limits = RateLimit::default().rule("/sign-up/email", Rule::new(5, Duration::from_secs(3600)));
+    /// assert_eq!(limits.rule_for("/sign-up/email"), Some(Rule::new(5, Duration::from_secs(3600))));
     /// ```
     pub fn rule(mut self, path: impl Into<String>, rule: Rule) -> Self {
         self.rules.push((path.into(), Some(rule)));
@@ -137,6 +143,7 @@ impl RateLimit {
     /// # Examples
     /// ```
     /// let limits = authgate::RateLimit::default().unlimited("/get-session");
+    /// assert_eq!(limits.rule_for("/get-session"), None);
     /// ```
     pub fn unlimited(mut self, path: impl Into<String>) -> Self {
         self.rules.push((path.into(), None));
@@ -163,6 +170,7 @@ impl RateLimit {
     /// use authgate::{RateLimit, Rule};
     ///
     /// let limits = RateLimit::default().per_account(Rule::new(20, Duration::from_secs(15 * 60)));
+    /// assert_eq!(limits.per_account_rule(), Some(Rule::new(20, Duration::from_secs(15 * 60))));
     /// ```
     pub fn per_account(mut self, rule: Rule) -> Self {
         self.per_account = Some(rule);
@@ -174,6 +182,7 @@ impl RateLimit {
     /// # Examples
     /// ```
     /// let limits = authgate::RateLimit::default().without_per_account();
+    /// assert_eq!(limits.per_account_rule(), None);
     /// ```
     pub fn without_per_account(mut self) -> Self {
         self.per_account = None;
@@ -188,18 +197,20 @@ impl RateLimit {
     /// use authgate::{RateLimit, RateLimitStorage};
     ///
     /// let limits = RateLimit::default().storage(RateLimitStorage::Database);
+    /// assert_eq!(limits.storage_kind(), RateLimitStorage::Database);
     /// ```
     pub fn storage(mut self, storage: RateLimitStorage) -> Self {
         self.storage = storage;
         self
     }
 
-    pub(crate) fn store(&self) -> RateLimitStorage {
+    /// Where the counters live.
+    pub fn storage_kind(&self) -> RateLimitStorage {
         self.storage
     }
 
-    /// The per-account sign-in rule, if limits are on.
-    pub(crate) fn account_rule(&self) -> Option<Rule> {
+    /// The per-account rule on consecutive failed password checks, if limits are on.
+    pub fn per_account_rule(&self) -> Option<Rule> {
         self.per_account.filter(|_| self.enabled)
     }
 
@@ -240,8 +251,9 @@ impl RateLimit {
         Ok(())
     }
 
-    /// The rule for `path`: a configured one, else Better-Auth's built-in ones, else the default.
-    pub(crate) fn rule_for(&self, path: &str) -> Option<Rule> {
+    /// The rule for the endpoint `path` (below the router, e.g. `/sign-in/email`): a configured
+    /// one, else Better-Auth's built-in ones, else the default; `None` when unlimited.
+    pub fn rule_for(&self, path: &str) -> Option<Rule> {
         if !self.enabled {
             return None;
         }
