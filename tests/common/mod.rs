@@ -40,6 +40,12 @@ pub enum Backend {
     MySql,
 }
 
+/// A name for a test's own schema or database: `authgate_t_<pid>_<random>`. The process id lets
+/// `.ci/run` drop what an interrupted run left behind without touching a run still going.
+pub fn test_database_name() -> String {
+    format!("authgate_t_{}_{}", std::process::id(), random_suffix())
+}
+
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).unwrap();
@@ -69,7 +75,7 @@ enum Cleanup {
 
 impl TestDatabase {
     pub async fn new(backend: Backend) -> Self {
-        let name = format!("authgate_t_{}", random_suffix());
+        let name = test_database_name();
         match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join("authgate-tests");
@@ -117,7 +123,7 @@ impl TestDatabase {
     /// A whole PostgreSQL *database* (not a schema) for one test, for programs that cannot be
     /// pointed at a schema, such as a Better-Auth server.
     pub async fn new_postgres_database() -> Self {
-        let name = format!("authgate_t_{}", random_suffix());
+        let name = test_database_name();
         let admin_url = env_url("AUTHGATE_TEST_POSTGRES_URL");
         admin_execute(&admin_url, &format!("create database {name}")).await;
         let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
