@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::api::Api;
 use crate::config::{AuthBuilder, AuthConfig, ConfigError};
 use crate::core::Core;
 use crate::rate_limit::RateLimitStorage;
@@ -88,6 +89,23 @@ impl Auth {
         crate::routes::router(self.core.clone())
     }
 
+    /// The server-side API: what the endpoints do, for the application's own code, without
+    /// rate limits or origin checks. See [`Api`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run(auth: authgate::Auth) -> Result<(), authgate::AuthError> {
+    /// let user = auth
+    ///     .api()
+    ///     .create_user(authgate::api::SignUp::new("Ada", "ada@example.com", "correct horse battery"))
+    ///     .await?;
+    /// assert!(auth.api().list_sessions(&user.id).await?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn api(&self) -> Api {
+        Api::new(self.core.clone())
+    }
+
     /// A [`SessionLayer`] for this `Auth` (the same as `SessionLayer::new(auth.clone())`).
     pub fn session_layer(&self) -> SessionLayer {
         SessionLayer::from_core(self.core.clone())
@@ -118,7 +136,7 @@ impl Auth {
 
     /// The database pool.
     pub fn database(&self) -> &Database {
-        &self.core.database
+        self.core.database.database()
     }
 
     /// The checked configuration.

@@ -28,6 +28,8 @@ pub(crate) struct CookieSettings {
     pub(crate) secure: bool,
     /// `__Host-` names (Secure, `Path=/`, never a `Domain`).
     pub(crate) host_prefix: bool,
+    /// The `Domain` attribute, for sessions shared by subdomains (off by default).
+    pub(crate) domain: Option<String>,
 }
 
 /// What JavaScript's `encodeURIComponent` leaves alone: letters, digits and `-_.!~*'()`.
@@ -111,6 +113,7 @@ const AUTH_TOKEN_HEADER: &str = "set-auth-token";
 pub(crate) struct SessionCookies {
     names: CookieNames,
     secure: bool,
+    domain: Option<String>,
     secrets: SecretRing,
     session_lifetime: Duration,
     expose_token: bool,
@@ -126,6 +129,7 @@ impl SessionCookies {
         Self {
             names: CookieNames::new(settings),
             secure: settings.secure,
+            domain: settings.domain.clone(),
             secrets,
             session_lifetime,
             expose_token,
@@ -148,6 +152,9 @@ impl SessionCookies {
             .http_only(true)
             .secure(self.secure)
             .same_site(SameSite::Lax);
+        if let Some(domain) = &self.domain {
+            cookie = cookie.domain(domain.clone());
+        }
         if let Some(seconds) = max_age {
             cookie = cookie.max_age(time::Duration::seconds(
                 i64::try_from(seconds).unwrap_or(i64::MAX),
@@ -265,6 +272,7 @@ mod tests {
             prefix: "better-auth".into(),
             secure,
             host_prefix: false,
+            domain: None,
         }
     }
 

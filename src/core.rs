@@ -1,21 +1,24 @@
 //! [`Core`]: the context every layer below the facade shares — the checked configuration, the
-//! database, the password hasher, the session-cookie writer and the rate limiter. Inner modules
-//! take it by reference (or take just the part they need); none of them sees [`crate::Auth`].
+//! database (with the statements its additional fields call for), the password hasher, the
+//! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
+//! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
+use crate::hooks::DatabaseHooks;
 use crate::rate_limit::limiter::Limiter;
-use crate::store::Database;
+use crate::store::{Database, Store};
 
 /// One `Auth`'s shared state (behind an `Arc`).
 #[derive(Debug)]
 pub(crate) struct Core {
     pub(crate) config: AuthConfig,
-    pub(crate) database: Database,
+    pub(crate) database: Store,
     pub(crate) hasher: PasswordHasher,
     pub(crate) cookies: SessionCookies,
     pub(crate) limiter: Limiter,
+    pub(crate) hooks: DatabaseHooks,
 }
 
 impl Core {
@@ -28,12 +31,19 @@ impl Core {
             config.bearer.expose_token,
         );
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
+        let database = Store::new(
+            database,
+            config.user_fields.clone(),
+            config.session_fields.clone(),
+        );
+        let hooks = config.hooks.clone();
         Self {
             config,
             database,
             hasher,
             cookies,
             limiter,
+            hooks,
         }
     }
 }

@@ -14,10 +14,13 @@ use crate::store::StoreError;
 
 /// An API error: an HTTP status and a JSON body `{"message": ..., "code": ...}` with
 /// Better-Auth's codes and messages.
+///
+/// Applications build their own with [`AuthError::new`], for instance to veto a sign-up from a
+/// [hook](crate::hooks): the client receives exactly that status and body.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthError {
     status: StatusCode,
-    code: &'static str,
+    code: Cow<'static, str>,
     message: Cow<'static, str>,
     retry_after: Option<u64>,
 }
@@ -43,14 +46,31 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 impl AuthError {
-    pub(crate) fn new(
+    /// An error with the application's own status, code and message, answered as
+    /// `{"message": message, "code": code}` with `status`.
+    ///
+    /// # Examples
+    /// ```
+    /// use authgate::AuthError;
+    /// use http::StatusCode;
+    ///
+    /// let err = AuthError::new(
+    ///     StatusCode::BAD_REQUEST,
+    ///     "SIGNUP_BLOCKED",
+    ///     "Sign-ups are closed for this domain",
+    /// );
+    /// assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    /// assert_eq!(err.code(), "SIGNUP_BLOCKED");
+    /// assert_eq!(err.message(), "Sign-ups are closed for this domain");
+    /// ```
+    pub fn new(
         status: StatusCode,
-        code: &'static str,
+        code: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
             retry_after: None,
         }
@@ -62,8 +82,8 @@ impl AuthError {
     }
 
     /// The machine-readable code, e.g. `INVALID_EMAIL_OR_PASSWORD`.
-    pub fn code(&self) -> &'static str {
-        self.code
+    pub fn code(&self) -> &str {
+        &self.code
     }
 
     /// The human-readable message.
@@ -141,6 +161,8 @@ macro_rules! errors {
 
 errors! {
     unauthorized => UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized";
+    /// A bearer client sent the raw session token: say what it must send instead.
+    unsigned_bearer => UNAUTHORIZED, "UNAUTHORIZED", "Unauthorized: the bearer token must be the signed session token, the value of the set-auth-token response header (token.signature), not the raw token of the JSON body";
     invalid_email_or_password => UNAUTHORIZED, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password";
     invalid_email => BAD_REQUEST, "INVALID_EMAIL", "Invalid email";
     invalid_password => BAD_REQUEST, "INVALID_PASSWORD", "Invalid password";
@@ -176,6 +198,8 @@ errors! {
     internal => INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "Internal Server Error";
     server_busy => SERVICE_UNAVAILABLE, "SERVER_BUSY", "Too many sign-ins are being processed; retry shortly";
     database_unavailable => SERVICE_UNAVAILABLE, "DATABASE_UNAVAILABLE", "The session store is unavailable; retry shortly";
+    user_not_found => NOT_FOUND, "USER_NOT_FOUND", "User not found";
+    session_not_found => NOT_FOUND, "SESSION_NOT_FOUND", "Session not found";
     missing_session_layer => INTERNAL_SERVER_ERROR, "SESSION_LAYER_MISSING", "authgate: the session extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))` to the router that serves this route";
 }
 
@@ -183,6 +207,24 @@ impl AuthError {
     /// 400 `PASSWORD_COMPROMISED` with the password policy's reason.
     pub(crate) fn password_compromised(reason: String) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "PASSWORD_COMPROMISED", reason)
+    }
+
+    /// 400 `FIELD_NOT_ALLOWED`: a client set an additional field it may not set.
+    pub(crate) fn field_not_allowed(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "FIELD_NOT_ALLOWED",
+            format!("{field} is not allowed to be set"),
+        )
+    }
+
+    /// 400 `MISSING_FIELD`: a required additional field has no value.
+    pub(crate) fn missing_field(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "MISSING_FIELD",
+            format!("{field} is required"),
+        )
     }
 
     /// 415 for a body of a content type the endpoint does not read.
@@ -205,7 +247,7 @@ impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&Body {
             message: &self.message,
-            code: self.code,
+            code: &self.code,
         })
         .expect("a message and a code always serialise");
         let mut response = (self.status, body).into_response();

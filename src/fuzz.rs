@@ -23,6 +23,7 @@ fn names() -> CookieNames {
         prefix: "better-auth".into(),
         secure: false,
         host_prefix: false,
+        domain: None,
     })
 }
 

@@ -12,8 +12,8 @@ mod core;
 mod routes;
 mod session;
 
-// What the endpoints do, without HTTP.
-mod api;
+// What the endpoints do, without HTTP; public as the server-side API.
+pub mod api;
 
 // Configuration, and the leaves: each owns its settings and errors.
 mod client_ip;
@@ -22,6 +22,8 @@ mod cookies;
 mod crypto;
 mod endpoints;
 mod error;
+pub mod fields;
+pub mod hooks;
 mod model;
 mod origin;
 mod rate_limit;
@@ -37,7 +39,9 @@ pub use auth::{Auth, Error};
 pub use client_ip::InvalidProxy;
 pub use config::{AuthBuilder, AuthConfig, ConfigError};
 pub use error::AuthError;
-pub use model::{Session, SessionWithUser, User};
+pub use model::{
+    Account, AccountUpdate, Session, SessionUpdate, SessionWithUser, User, UserUpdate,
+};
 pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
 pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
 pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};

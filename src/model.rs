@@ -5,6 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::fields::Fields;
+
 /// A user, as Better-Auth's API returns it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -24,8 +26,27 @@ pub struct User {
     /// When the user was last changed.
     #[serde(with = "crate::timestamp::iso")]
     pub updated_at: OffsetDateTime,
+    /// The additional fields (declared with [`AuthBuilder::user_field`](crate::AuthBuilder::user_field)),
+    /// serialised in declaration order between `updatedAt` and `id`, as Better-Auth orders them.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// 32-character id.
     pub id: String,
+}
+
+impl User {
+    /// The additional field `name` as a `T` (`None` when absent, `null`, or not a `T`); see
+    /// [`Fields::get`].
+    ///
+    /// # Examples
+    /// ```
+    /// # fn check(user: &authgate::User) -> bool {
+    /// user.field::<String>("role").as_deref() == Some("admin")
+    /// # }
+    /// ```
+    pub fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        self.fields.get(name)
+    }
 }
 
 impl fmt::Debug for User {
@@ -35,6 +56,7 @@ impl fmt::Debug for User {
             .field("email", &self.email)
             .field("name", &self.name)
             .field("email_verified", &self.email_verified)
+            .field("fields", &self.fields)
             .finish_non_exhaustive()
     }
 }
@@ -62,8 +84,20 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// The user's id.
     pub user_id: String,
+    /// The additional fields (declared with
+    /// [`AuthBuilder::session_field`](crate::AuthBuilder::session_field)), serialised between
+    /// `userId` and `id`, as Better-Auth orders them.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// 32-character id.
     pub id: String,
+}
+
+impl Session {
+    /// The additional field `name` as a `T`; see [`Fields::get`].
+    pub fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        self.fields.get(name)
+    }
 }
 
 impl fmt::Debug for Session {
@@ -77,6 +111,7 @@ impl fmt::Debug for Session {
             .field("updated_at", &self.updated_at)
             .field("ip_address", &self.ip_address)
             .field("user_agent", &self.user_agent)
+            .field("fields", &self.fields)
             .finish()
     }
 }
@@ -89,4 +124,145 @@ pub struct SessionWithUser {
     pub session: Session,
     /// Its user.
     pub user: User,
+}
+
+/// An account row: how a user signs in. authgate writes the email/password account
+/// (`providerId` `credential`, `accountId` the user id) that Better-Auth writes.
+///
+/// `password` is the scrypt hash (`salt:key`); `Debug` never prints it, and the type is not
+/// serialisable.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// 32-character id.
+    pub id: String,
+    /// The provider's id of the user (the user id for `credential`).
+    pub account_id: String,
+    /// `credential` for email and password.
+    pub provider_id: String,
+    /// The user's id.
+    pub user_id: String,
+    /// The password hash, for a credential account.
+    pub password: Option<String>,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+    /// When the account was last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("provider_id", &self.provider_id)
+            .field("user_id", &self.user_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change to a user about to be written: what an update hook sees and may change. `None`
+/// leaves a column as it is; `fields` holds the additional fields it sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserUpdate {
+    user_id: String,
+    /// A new name.
+    pub name: Option<String>,
+    /// A new image (`Some(None)` removes it).
+    pub image: Option<Option<String>>,
+    /// A new (lower-cased) email.
+    pub email: Option<String>,
+    /// A new verification state.
+    pub email_verified: Option<bool>,
+    /// Additional fields to set.
+    pub fields: Fields,
+}
+
+impl UserUpdate {
+    pub(crate) fn of(user_id: &str) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            name: None,
+            image: None,
+            email: None,
+            email_verified: None,
+            fields: Fields::new(),
+        }
+    }
+
+    /// The user being changed.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.image.is_none()
+            && self.email.is_none()
+            && self.email_verified.is_none()
+            && self.fields.is_empty()
+    }
+}
+
+/// A change to a session about to be written: its expiry (a sliding refresh) and additional
+/// fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionUpdate {
+    session_id: String,
+    pub(crate) token: String,
+    /// A new expiry.
+    pub expires_at: Option<OffsetDateTime>,
+    /// Additional fields to set.
+    pub fields: Fields,
+}
+
+impl SessionUpdate {
+    pub(crate) fn of(session: &Session) -> Self {
+        Self {
+            session_id: session.id.clone(),
+            token: session.token.clone(),
+            expires_at: None,
+            fields: Fields::new(),
+        }
+    }
+
+    /// The id of the session being changed.
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+}
+
+/// A change to an account about to be written (a new password hash).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountUpdate {
+    user_id: String,
+    /// The new password hash.
+    pub password: Option<String>,
+}
+
+impl AccountUpdate {
+    pub(crate) fn password(user_id: &str, hash: String) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            password: Some(hash),
+        }
+    }
+
+    /// The user whose credential account is being changed.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+impl fmt::Debug for AccountUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountUpdate")
+            .field("user_id", &self.user_id)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }

@@ -1,9 +1,16 @@
-//! Passwords of existing users: checking the current one and changing it.
+//! Passwords of existing users: checking the current one, changing it, and setting one without
+//! it (server code).
 
-use super::sessions::{RequestMeta, new_session};
+use std::fmt;
+
+use super::audit;
+use super::sessions::{RequestMeta, list_sessions, new_session, prepare_new_session};
 use crate::core::Core;
+use crate::crypto::token;
 use crate::error::AuthError;
-use crate::model::Session;
+use crate::hooks::HookContext;
+use crate::model::{Account, AccountUpdate, Session};
+use crate::store::SessionsAfterPasswordChange;
 use crate::timestamp;
 
 /// Checks `password` against the user's credential account: 400 `PASSWORD_TOO_LONG` for a
@@ -34,14 +41,63 @@ pub(crate) async fn verify_password(
     }
 }
 
-/// A password change.
-#[derive(Debug)]
-pub(crate) struct ChangePassword {
+/// What a password change does to the user's sessions.
+#[derive(Debug, Clone)]
+pub(crate) enum SessionsOnChange {
+    /// Leaves them.
+    Keep,
+    /// Ends every one (server code: nobody holds a replacement).
+    Revoke,
+    /// Ends every one, this one included, and starts one new session for the caller (signing
+    /// every other device out): whether it is remembered, and the request it records.
+    Replace { remember: bool, meta: RequestMeta },
+}
+
+/// A password change: the body of `POST /change-password`, and the input of
+/// [`Api::change_password`](crate::api::Api::change_password).
+///
+/// # Examples
+/// ```
+/// use authgate::api::ChangePassword;
+///
+/// let change = ChangePassword::new("old password 1", "new password 2").revoke_sessions(true);
+/// assert!(!format!("{change:?}").contains("password 2"));
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ChangePassword {
     pub(crate) current_password: String,
     pub(crate) new_password: String,
-    /// Replace every session of the user, this one included, by one new session (signing
-    /// every other device out): whether it is remembered, and the request it records.
-    pub(crate) replace_sessions: Option<(bool, RequestMeta)>,
+    pub(crate) sessions: SessionsOnChange,
+}
+
+impl fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChangePassword")
+            .field("sessions", &self.sessions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChangePassword {
+    /// The current password and the new one.
+    pub fn new(current_password: impl Into<String>, new_password: impl Into<String>) -> Self {
+        Self {
+            current_password: current_password.into(),
+            new_password: new_password.into(),
+            sessions: SessionsOnChange::Keep,
+        }
+    }
+
+    /// Also ends every session of the user (a stolen token dies with the old password).
+    pub fn revoke_sessions(mut self, revoke: bool) -> Self {
+        self.sessions = if revoke {
+            SessionsOnChange::Revoke
+        } else {
+            SessionsOnChange::Keep
+        };
+        self
+    }
 }
 
 /// Changes the password after checking the current one, in Better-Auth's order (new length,
@@ -50,19 +106,123 @@ pub(crate) async fn change_password(
     core: &Core,
     user_id: &str,
     change: ChangePassword,
+    ctx: &HookContext,
+) -> Result<Option<Session>, AuthError> {
+    let result = change_checked(core, user_id, change, ctx).await;
+    audit::record("password_changed", Some(user_id), &result, ctx);
+    result
+}
+
+async fn change_checked(
+    core: &Core,
+    user_id: &str,
+    change: ChangePassword,
+    ctx: &HookContext,
 ) -> Result<Option<Session>, AuthError> {
     let rules = &core.config.email_password.passwords;
     rules.check_length(&change.new_password)?;
     verify_password(core, user_id, change.current_password).await?;
     rules.check_policy(&change.new_password).await?;
     let hash = core.hasher.hash(change.new_password).await?;
+    write_password(core, user_id, hash, &change.sessions, ctx).await
+}
 
-    // A stolen token dies with the old password.
-    let replacement = change
-        .replace_sessions
-        .map(|(remember, meta)| new_session(core, user_id, remember, &meta));
-    core.database
-        .change_password(user_id, &hash, timestamp::now(), replacement.as_ref())
+/// The hooks and the write of a new password hash, with what it does to the sessions: the
+/// before hooks (session deletions, the account update, the new session) run before the one
+/// transaction, the after hooks after it.
+async fn write_password(
+    core: &Core,
+    user_id: &str,
+    hash: String,
+    sessions: &SessionsOnChange,
+    ctx: &HookContext,
+) -> Result<Option<Session>, AuthError> {
+    let hooks = &core.hooks;
+    let ending = match sessions {
+        SessionsOnChange::Keep => Vec::new(),
+        _ if hooks.session.watch_deletes() => list_sessions(core, user_id).await?,
+        _ => Vec::new(),
+    };
+    for session in &ending {
+        hooks.session.delete_before.run(session, ctx).await?;
+    }
+    let change = hooks
+        .account
+        .update_before
+        .run(AccountUpdate::password(user_id, hash.clone()), ctx)
         .await?;
+    let hash = change.password.unwrap_or(hash);
+    let replacement = match sessions {
+        SessionsOnChange::Replace { remember, meta } => {
+            let session = new_session(core, user_id, *remember, meta);
+            Some(prepare_new_session(core, session, ctx).await?)
+        }
+        _ => None,
+    };
+    let mode = match (sessions, &replacement) {
+        (_, Some(session)) => SessionsAfterPasswordChange::Replace(session),
+        (SessionsOnChange::Keep, None) => SessionsAfterPasswordChange::Keep,
+        (_, None) => SessionsAfterPasswordChange::Revoke,
+    };
+    core.database
+        .change_password(user_id, &hash, timestamp::now(), mode)
+        .await?;
+    for session in &ending {
+        hooks.session.delete_after.run(session, ctx).await;
+    }
+    if !hooks.account.update_after.is_empty()
+        && let Some(account) = core.database.credential_account(user_id).await?
+    {
+        hooks.account.update_after.run(&account, ctx).await;
+    }
+    if let Some(session) = &replacement {
+        hooks.session.create_after.run(session, ctx).await;
+    }
     Ok(replacement)
+}
+
+/// Sets a password without the current one (server code; Better-Auth's `setPassword`): the
+/// length and policy rules apply; a user without a credential account gets one.
+pub(crate) async fn set_password(
+    core: &Core,
+    user_id: &str,
+    new_password: String,
+    ctx: &HookContext,
+) -> Result<(), AuthError> {
+    let result = set_checked(core, user_id, new_password, ctx).await;
+    audit::record("password_set", Some(user_id), &result, ctx);
+    result
+}
+
+async fn set_checked(
+    core: &Core,
+    user_id: &str,
+    new_password: String,
+    ctx: &HookContext,
+) -> Result<(), AuthError> {
+    let rules = &core.config.email_password.passwords;
+    rules.check_length(&new_password)?;
+    rules.check_policy(&new_password).await?;
+    if core.database.user_by_id(user_id).await?.is_none() {
+        return Err(AuthError::user_not_found());
+    }
+    let hash = core.hasher.hash(new_password).await?;
+    if core.database.credential_password(user_id).await?.is_some() {
+        write_password(core, user_id, hash, &SessionsOnChange::Keep, ctx).await?;
+        return Ok(());
+    }
+    let now = timestamp::now();
+    let account = Account {
+        id: token::new_id(),
+        account_id: user_id.to_owned(),
+        provider_id: "credential".to_owned(),
+        user_id: user_id.to_owned(),
+        password: Some(hash),
+        created_at: now,
+        updated_at: now,
+    };
+    let account = core.hooks.account.create_before.run(account, ctx).await?;
+    core.database.insert_account(&account).await?;
+    core.hooks.account.create_after.run(&account, ctx).await;
+    Ok(())
 }

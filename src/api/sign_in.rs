@@ -3,32 +3,125 @@
 //! An unknown email and a wrong password get the same answer after the same work (one scrypt
 //! computation either way), and count alike against the per-account limit.
 
+use std::fmt;
+
+use super::audit;
 use super::email_address;
 use super::sessions::{RequestMeta, create_session};
 use crate::core::Core;
 use crate::error::AuthError;
+use crate::hooks::HookContext;
 use crate::model::{Session, User};
 
-/// Credentials to check.
-#[derive(Debug)]
-pub(crate) struct SignIn {
+/// Credentials to check: the body of `POST /sign-in/email`, and the input of
+/// [`Api::sign_in_email`](crate::api::Api::sign_in_email).
+///
+/// # Examples
+/// ```
+/// use authgate::api::SignIn;
+///
+/// let credentials = SignIn::new("ada@example.com", "correct horse battery")
+///     .remember_me(false)
+///     .user_agent("admin-cli/1.0");
+/// assert!(!format!("{credentials:?}").contains("correct horse"));
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SignIn {
     pub(crate) email: String,
     pub(crate) password: String,
     /// `false`: a one-day session that never slides (`rememberMe: false`).
     pub(crate) remember: bool,
+    /// Recorded in the new session (server calls only; requests record their own).
+    pub(crate) meta: RequestMeta,
 }
 
-/// The signed-in user and the new session.
-#[derive(Debug)]
-pub(crate) struct SignedIn {
-    pub(crate) user: User,
-    pub(crate) session: Session,
+impl fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignIn")
+            .field("email", &self.email)
+            .field("password", &"[redacted]")
+            .field("remember", &self.remember)
+            .finish_non_exhaustive()
+    }
 }
 
+impl SignIn {
+    /// An email and a password.
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            password: password.into(),
+            remember: true,
+            meta: RequestMeta::default(),
+        }
+    }
+
+    /// `false` gives the session one day that never slides (Better-Auth's `rememberMe:
+    /// false`).
+    pub fn remember_me(mut self, remember: bool) -> Self {
+        self.remember = remember;
+        self
+    }
+
+    /// The client address to record in the session (`""` otherwise, as Better-Auth records
+    /// a server call without headers).
+    pub fn ip_address(mut self, ip: impl Into<String>) -> Self {
+        self.meta.ip_address = ip.into();
+        self
+    }
+
+    /// The user agent to record in the session.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.meta.user_agent = user_agent.into();
+        self
+    }
+}
+
+/// A sign-in: the user and the new session.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SignedIn {
+    /// The user.
+    pub user: User,
+    /// The new session.
+    pub session: Session,
+    /// The session token signed as the session cookie and a bearer header carry it
+    /// (`token.signature`; the value of `set-auth-token`).
+    pub signed_token: String,
+    /// The `Set-Cookie` headers `POST /sign-in/email` would send with it, for a route of the
+    /// application's own that signs in.
+    pub headers: http::HeaderMap,
+}
+
+impl fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user", &self.user)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks the credentials and starts a session. Requests (`ctx.is_http()`) count against the
+/// per-account limit; server calls do not.
 pub(crate) async fn sign_in(
     core: &Core,
     input: SignIn,
     meta: &RequestMeta,
+    ctx: &HookContext,
+) -> Result<SignedIn, AuthError> {
+    let result = check(core, input, meta, ctx).await;
+    let user_id = result.as_ref().ok().map(|s| s.user.id.as_str());
+    audit::record("sign_in", user_id, &result, ctx);
+    result
+}
+
+async fn check(
+    core: &Core,
+    input: SignIn,
+    meta: &RequestMeta,
+    ctx: &HookContext,
 ) -> Result<SignedIn, AuthError> {
     if !email_address::is_email(&input.email) {
         return Err(AuthError::invalid_email());
@@ -38,7 +131,10 @@ pub(crate) async fn sign_in(
         .passwords
         .check_not_too_long(&input.password)?;
     let email = email_address::normalize(&input.email);
-    core.limiter.check_account(&email).await?;
+    let limited = ctx.is_http();
+    if limited {
+        core.limiter.check_account(&email).await?;
+    }
     let found = core.database.user_by_email(&email).await?;
     let stored = found.as_ref().and_then(|found| found.password.clone());
     let verified = core.hasher.verify(input.password, stored).await?;
@@ -52,7 +148,17 @@ pub(crate) async fn sign_in(
     };
 
     // Only consecutive failures count towards the per-account limit.
-    core.limiter.forget_account(&email).await;
-    let session = create_session(core, &user.id, input.remember, meta).await?;
-    Ok(SignedIn { user, session })
+    if limited {
+        core.limiter.forget_account(&email).await;
+    }
+    let session = create_session(core, &user.id, input.remember, meta, ctx).await?;
+    let mut headers = http::HeaderMap::new();
+    core.cookies
+        .sign_in(&mut headers, &session.token, input.remember);
+    Ok(SignedIn {
+        signed_token: core.cookies.sign(&session.token),
+        user,
+        session,
+        headers,
+    })
 }

@@ -21,16 +21,18 @@ impl Default for AdvancedOptions {
             bearer: BearerSettings::default(),
             trusted_proxies: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            cookie_domain: None,
         }
     }
 }
 
 impl AdvancedOptions {
     /// Checks the options; cookies are secure by default exactly when the base URL is
-    /// `https`.
+    /// `https`. `base_host` is the base URL's host, which a cookie domain must cover.
     pub(super) fn resolve(
         &self,
         https: bool,
+        base_host: Option<&str>,
     ) -> Result<(CookieSettings, TrustedProxies), ConfigError> {
         if self.cookie_prefix.is_empty()
             || !self
@@ -58,12 +60,58 @@ impl AdvancedOptions {
         }
         let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)?;
         let secure = self.secure_cookies.unwrap_or(https);
+        let domain = self
+            .cookie_domain
+            .as_deref()
+            .map(|domain| self.check_cookie_domain(domain, base_host.unwrap_or_default()))
+            .transpose()?;
         let cookies = CookieSettings {
             prefix: self.cookie_prefix.clone(),
             secure: secure || self.host_prefix_cookies,
             host_prefix: self.host_prefix_cookies,
+            domain,
         };
         Ok((cookies, trusted_proxies))
+    }
+}
+
+impl AdvancedOptions {
+    /// The domain as the cookie carries it (lower case, no leading dot), if it is a host name
+    /// that covers the base URL's host and `__Host-` names are off.
+    fn check_cookie_domain(&self, domain: &str, base_host: &str) -> Result<String, ConfigError> {
+        let invalid = |reason: String| ConfigError::invalid("cookie_domain", reason);
+        if self.host_prefix_cookies {
+            return Err(invalid(
+                "cannot be combined with host_prefix_cookies: browsers refuse `__Host-` cookies \
+                 that carry a Domain"
+                    .to_owned(),
+            ));
+        }
+        let domain = domain.trim().trim_start_matches('.').to_ascii_lowercase();
+        let is_host_name = !domain.is_empty()
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !is_host_name {
+            return Err(invalid(format!("must be a host name, got {domain:?}")));
+        }
+        let base_host = base_host.to_ascii_lowercase();
+        if base_host != domain && !base_host.ends_with(&format!(".{domain}")) {
+            return Err(invalid(format!(
+                "{domain:?} does not cover the base URL's host {base_host:?}: browsers would \
+                 refuse the cookie"
+            )));
+        }
+        if !domain.contains('.') && base_host != domain {
+            return Err(invalid(format!(
+                "{domain:?} is a top-level domain: the cookie would be sent to every site under it"
+            )));
+        }
+        Ok(domain)
     }
 }
 
@@ -208,6 +256,41 @@ impl AuthBuilder {
     /// ```
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.advanced.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sends the session cookies with `Domain=<domain>`, so that every subdomain of it receives
+    /// them (Better-Auth's `advanced.crossSubDomainCookies`): a session started on
+    /// `app.example.com` then also authenticates `api.example.com`. Off by default: cookies are
+    /// host-only.
+    ///
+    /// # ⚠️ Security
+    /// Every host under the domain receives the session cookie and can set cookies that
+    /// shadow it: a cross-site scripting flaw, an open redirect to a script, or a forgotten
+    /// DNS record taken over on *any* subdomain then reaches every session. Set it only when
+    /// every subdomain is yours and held to the same standard. It cannot be combined with
+    /// [`host_prefix_cookies`](Self::host_prefix_cookies), and the base URL's host must lie
+    /// within the domain.
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("https://auth.example.com")
+    ///     .cookie_domain("example.com")
+    ///     .validate();
+    /// assert!(config.is_ok());
+    ///
+    /// let err = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("https://auth.example.com")
+    ///     .cookie_domain("example.org")
+    ///     .validate()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("does not cover the base URL's host"));
+    /// ```
+    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        self.advanced.cookie_domain = Some(domain.into());
         self
     }
 }

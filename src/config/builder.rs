@@ -11,6 +11,8 @@ use crate::api::password_rules::PasswordRules;
 use crate::client_ip::TrustedProxies;
 use crate::cookies::CookieSettings;
 use crate::crypto::password::HashLimits;
+use crate::fields::{Field, FieldSet};
+use crate::hooks::DatabaseHooks;
 use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing};
 use crate::session::policy::SessionSettings;
@@ -46,6 +48,14 @@ pub(crate) struct AdvancedOptions {
     pub(super) bearer: BearerSettings,
     pub(super) trusted_proxies: Vec<String>,
     pub(super) max_body_bytes: usize,
+    pub(super) cookie_domain: Option<String>,
+}
+
+/// The additional fields as declared, in order; [`FieldSet::check`] checks them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FieldOptions {
+    pub(super) user: Vec<(String, Field)>,
+    pub(super) session: Vec<(String, Field)>,
 }
 
 /// Bearer-token clients (Better-Auth's `bearer` plugin).
@@ -78,6 +88,8 @@ pub struct AuthBuilder {
     pub(super) advanced: AdvancedOptions,
     pub(super) rate_limit: RateLimit,
     pub(super) environment: Environment,
+    pub(super) fields: FieldOptions,
+    pub(super) hooks: DatabaseHooks,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -92,6 +104,8 @@ impl fmt::Debug for AuthBuilder {
             .field("session", &self.session)
             .field("user", &self.user)
             .field("rate_limit", &self.rate_limit)
+            .field("fields", &self.fields)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
@@ -130,7 +144,10 @@ impl AuthBuilder {
         self.rate_limit
             .check()
             .map_err(|reason| ConfigError::invalid("rate_limit", reason))?;
-        let (cookies, trusted_proxies) = self.advanced.resolve(base_url.scheme() == "https")?;
+        let (cookies, trusted_proxies) = self
+            .advanced
+            .resolve(base_url.scheme() == "https", base_url.host_str())?;
+        let (user_fields, session_fields) = self.fields.check()?;
 
         Ok(AuthConfig {
             secrets,
@@ -144,6 +161,9 @@ impl AuthBuilder {
             trusted_proxies,
             max_body_bytes: self.advanced.max_body_bytes,
             rate_limit: self.rate_limit,
+            user_fields,
+            session_fields,
+            hooks: self.hooks,
         })
     }
 }
@@ -180,6 +200,9 @@ pub struct AuthConfig {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) max_body_bytes: usize,
     pub(crate) rate_limit: RateLimit,
+    pub(crate) user_fields: FieldSet,
+    pub(crate) session_fields: FieldSet,
+    pub(crate) hooks: DatabaseHooks,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -191,6 +214,9 @@ impl fmt::Debug for AuthConfig {
             .field("session", &self.session)
             .field("cookies", &self.cookies)
             .field("user", &self.user)
+            .field("user_fields", &self.user_fields)
+            .field("session_fields", &self.session_fields)
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }

@@ -6,7 +6,8 @@
 //! The options come in Better-Auth's groups, one file each: the secret, base URL and trusted
 //! origins here; [`session`](self::session), [`email_password`](self::email_password),
 //! [`user`](self::user), [`advanced`](self::advanced) (cookies, bearer tokens, proxies,
-//! request bodies) and [`rate_limit`](self::rate_limit). Each group's settings are checked by
+//! request bodies), [`rate_limit`](self::rate_limit), and [`fields`](self::fields) (additional
+//! fields and database hooks). Each group's settings are checked by
 //! its own `check`, and the checked values are what the rest of the crate reads.
 //!
 //! `AuthBuilder::connect` and `AuthBuilder::build`, which yield an [`crate::Auth`], are
@@ -18,6 +19,7 @@ mod builder;
 mod email_password;
 mod environment;
 mod error;
+mod fields;
 mod rate_limit;
 mod session;
 mod user;

@@ -11,9 +11,11 @@ use serde_json::Value;
 use super::fields::{Fields, Shape};
 use super::request::{AuthRequest, Forms, prepare, require_session};
 use super::response::json;
-use crate::api::password::{self as api, ChangePassword};
+use crate::api::password::{self as api, ChangePassword, SessionsOnChange};
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::hooks::Operation;
 use crate::model::User;
 
 #[derive(Serialize)]
@@ -54,14 +56,19 @@ pub(super) async fn change_password(
 
     // Signing the other devices out replaces this session too; a browser session stays one.
     let remember = !request.lookup.dont_remember();
-    let change = ChangePassword {
-        current_password: input.current_password,
-        new_password: input.new_password,
-        replace_sessions: input
-            .revoke_other_sessions
-            .then(|| (remember, request.meta(&core))),
-    };
-    let replacement = api::change_password(&core, &current.user.id, change).await?;
+    let mut change = ChangePassword::new(input.current_password, input.new_password);
+    if input.revoke_other_sessions {
+        change.sessions = SessionsOnChange::Replace {
+            remember,
+            meta: request.meta(&core),
+        };
+    }
+    let ctx = request.hook_context(
+        Operation::ChangePassword,
+        endpoints::CHANGE_PASSWORD,
+        Some(current.clone()),
+    );
+    let replacement = api::change_password(&core, &current.user.id, change, &ctx).await?;
 
     let token = replacement.as_ref().map(|session| session.token.as_str());
     let mut response = json(&ChangePasswordResponse {

@@ -15,6 +15,7 @@ use super::fields::is_truthy;
 use crate::api::sessions::RequestMeta;
 use crate::core::Core;
 use crate::error::AuthError;
+use crate::hooks::{HookContext, Operation};
 use crate::model::SessionWithUser;
 use crate::session::extract;
 use crate::session::lookup::{Outcome, Refresh, SessionLookup};
@@ -91,6 +92,17 @@ impl AuthRequest {
             .map(|(_, v)| v.into_owned())
     }
 
+    /// The context the database hooks of `operation` see: the endpoint, this request's
+    /// headers, and the caller's session when known.
+    pub(crate) fn hook_context(
+        &self,
+        operation: Operation,
+        path: &'static str,
+        session: Option<Arc<SessionWithUser>>,
+    ) -> HookContext {
+        HookContext::http(operation, path, &self.headers, session)
+    }
+
     /// The client address and user agent, for a new session row.
     pub(crate) fn meta(&self, core: &Core) -> RequestMeta {
         RequestMeta {
@@ -131,7 +143,7 @@ pub(crate) async fn require_session(
 ) -> Result<Arc<SessionWithUser>, AuthError> {
     match request.lookup.resolve(Refresh::Allowed).await {
         Outcome::Active(found) => Ok(found),
-        Outcome::Anonymous => Err(AuthError::unauthorized()),
+        Outcome::Anonymous => Err(request.lookup.anonymous_error()),
         Outcome::Failed(err) => Err(err),
     }
 }

@@ -12,7 +12,9 @@ use super::request::{AuthRequest, Forms, prepare, require_session};
 use super::response::{json, status_true};
 use crate::api::sessions;
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::hooks::Operation;
 use crate::session::lookup::{Outcome, Refresh};
 use crate::session::policy;
 use crate::{cookies, timestamp};
@@ -95,7 +97,12 @@ pub(super) async fn revoke_session(
     let body = prepare(&core, &request, Forms::Refused)?;
     let RevokeSessionInput { token } = RevokeSessionInput::parse(&body)?;
     let current = require_session(&request).await?;
-    sessions::revoke_session(&core, &current.user.id, &token).await?;
+    let ctx = request.hook_context(
+        Operation::RevokeSession,
+        endpoints::REVOKE_SESSION,
+        Some(current.clone()),
+    );
+    sessions::revoke_session(&core, Some(&current.user.id), &token, &ctx).await?;
     let mut response = status_true();
     if token == current.session.token {
         // Revoking the session in use signs this client out, as in Better-Auth.
@@ -117,7 +124,12 @@ pub(super) async fn revoke_sessions(
 ) -> Result<Response, AuthError> {
     optional_object_body(&core, &request)?;
     let current = require_session(&request).await?;
-    sessions::revoke_sessions(&core, &current.user.id).await?;
+    let ctx = request.hook_context(
+        Operation::RevokeSessions,
+        endpoints::REVOKE_SESSIONS,
+        Some(current.clone()),
+    );
+    sessions::revoke_sessions(&core, &current.user.id, &ctx).await?;
     let mut response = status_true();
     core.cookies.clear(response.headers_mut());
     Ok(response)
@@ -130,6 +142,11 @@ pub(super) async fn revoke_other_sessions(
 ) -> Result<Response, AuthError> {
     optional_object_body(&core, &request)?;
     let current = require_session(&request).await?;
-    sessions::revoke_other_sessions(&core, &current.user.id, &current.session.token).await?;
+    let ctx = request.hook_context(
+        Operation::RevokeOtherSessions,
+        endpoints::REVOKE_OTHER_SESSIONS,
+        Some(current.clone()),
+    );
+    sessions::revoke_other_sessions(&core, &current.user.id, &current.session.token, &ctx).await?;
     Ok(status_true())
 }

@@ -14,7 +14,9 @@ use super::response::json;
 use crate::api::sessions;
 use crate::api::sign_in::{SignIn, sign_in};
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::hooks::Operation;
 use crate::model::User;
 use crate::origin;
 use crate::session::credentials::TokenSource;
@@ -45,11 +47,7 @@ impl SignInInput {
         let remember = fields.optional_bool("rememberMe").unwrap_or(true);
         fields.finish()?;
         Ok(Self {
-            credentials: SignIn {
-                email,
-                password,
-                remember,
-            },
+            credentials: SignIn::new(email, password).remember_me(remember),
             callback_url,
         })
     }
@@ -66,9 +64,10 @@ pub(super) async fn sign_in_email(
     } = SignInInput::parse(&body)?;
     origin::check_login_csrf(&core.config.trusted_origins, &request.headers)?;
     let remember = credentials.remember;
-    let signed_in = sign_in(&core, credentials, &request.meta(&core)).await?;
+    let ctx = request.hook_context(Operation::SignIn, endpoints::SIGN_IN_EMAIL, None);
+    let signed_in = sign_in(&core, credentials, &request.meta(&core), &ctx).await?;
 
-    retire_presented_session(&core, &request).await;
+    retire_presented_session(&core, &request, &ctx).await;
     let mut response = json(&SignInResponse {
         redirect: callback_url.is_some(),
         token: &signed_in.session.token,
@@ -91,7 +90,11 @@ pub(super) async fn sign_in_email(
 /// After a sign-in or sign-up has stored its new session: deletes the session whose cookie the
 /// browser presented, since the response overwrites that cookie and the old row would linger as
 /// a live credential nobody holds (and a planted session never outlives the sign-in).
-pub(super) async fn retire_presented_session(core: &Core, request: &AuthRequest) {
+pub(super) async fn retire_presented_session(
+    core: &Core,
+    request: &AuthRequest,
+    ctx: &crate::hooks::HookContext,
+) {
     let Some(credential) = request
         .lookup
         .credential()
@@ -99,7 +102,7 @@ pub(super) async fn retire_presented_session(core: &Core, request: &AuthRequest)
     else {
         return;
     };
-    if let Err(err) = sessions::end_session(core, &credential.token).await {
+    if let Err(err) = sessions::end_session(core, &credential.token, ctx).await {
         tracing::warn!(error = %err, "could not delete the session a new sign-in replaced");
     }
 }

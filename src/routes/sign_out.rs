@@ -13,7 +13,9 @@ use super::request::{AuthRequest, Forms, prepare};
 use super::response::json;
 use crate::api::sessions;
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::hooks::Operation;
 
 /// The optional sign-out body (`callbackURL`, `disableRedirect`), checked and otherwise unused:
 /// authgate has no provider to sign out of.
@@ -37,7 +39,8 @@ pub(super) async fn sign_out(
 ) -> Result<Response, AuthError> {
     SignOutInput::parse(&prepare(&core, &request, Forms::Refused)?)?;
     if let Some(credential) = request.lookup.credential() {
-        sessions::end_session(&core, &credential.token).await?;
+        let ctx = request.hook_context(Operation::SignOut, endpoints::SIGN_OUT, None);
+        sessions::end_session(&core, &credential.token, &ctx).await?;
     }
     let mut response = json(&serde_json::json!({ "success": true }));
     core.cookies.clear(response.headers_mut());

@@ -13,9 +13,12 @@ use super::fields::{Fields, Shape};
 use super::request::{AuthRequest, Forms, prepare};
 use super::response::json;
 use super::sign_in::retire_presented_session;
-use crate::api::sign_up::{SignUp, sign_up};
+use crate::api::sign_up::{SessionOnSignUp, SignUp, sign_up};
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::fields::input::{self, Action};
+use crate::hooks::Operation;
 use crate::model::User;
 use crate::origin;
 
@@ -44,6 +47,7 @@ impl SignUpInput {
             password,
             image,
             remember,
+            fields: Default::default(),
         }))
     }
 }
@@ -53,13 +57,18 @@ pub(super) async fn sign_up_email(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&core, &request, Forms::Accepted)?;
-    let SignUpInput(input) = SignUpInput::parse(&body)?;
+    let SignUpInput(mut input) = SignUpInput::parse(&body)?;
     origin::check_login_csrf(&core.config.trusted_origins, &request.headers)?;
+    // The additional fields clients may set; the rest take their defaults.
+    let object = body.as_ref().and_then(Value::as_object);
+    input.fields = input::from_client(&core.config.user_fields, object, Action::Create)?;
     let remember = input.remember;
-    let signed_up = sign_up(&core, input, &request.meta(&core)).await?;
+    let ctx = request.hook_context(Operation::SignUp, endpoints::SIGN_UP_EMAIL, None);
+    let meta = request.meta(&core);
+    let signed_up = sign_up(&core, input, &meta, SessionOnSignUp::AsConfigured, &ctx).await?;
 
     if signed_up.session.is_some() {
-        retire_presented_session(&core, &request).await;
+        retire_presented_session(&core, &request, &ctx).await;
     }
     let token = signed_up.session.as_ref().map(|s| s.token.as_str());
     let mut response = json(&SignUpResponse {

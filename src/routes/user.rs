@@ -14,7 +14,11 @@ use super::response::{json, status_true};
 use crate::api::password::verify_password;
 use crate::api::user::{self as api, EmailChange};
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::fields::input::{self, Action};
+use crate::hooks::Operation;
+use crate::model::UserUpdate;
 use crate::session::policy;
 use crate::timestamp;
 
@@ -35,7 +39,8 @@ fn resend_session_cookie(core: &Core, request: &AuthRequest, token: &str, respon
     );
 }
 
-/// The update-user body: a name, an image (or `null`), nothing else.
+/// The update-user body: a name, an image (or `null`); the additional fields clients may set
+/// are read beside it.
 pub(crate) struct UpdateUserInput {
     name: Option<String>,
     image: Option<Option<String>>,
@@ -51,9 +56,6 @@ impl UpdateUserInput {
         let name = fields.optional_bounded_string("name", MAX_NAME_LENGTH);
         let image = fields.optional_nullable_string("image");
         fields.finish()?;
-        if name.is_none() && image.is_none() {
-            return Err(AuthError::no_fields_to_update());
-        }
         Ok(Self { name, image })
     }
 }
@@ -100,13 +102,23 @@ pub(super) async fn update_user(
     Fields::new(&body, Shape::Record).finish_shape()?;
     let current = require_session(&request).await?;
     let UpdateUserInput { name, image } = UpdateUserInput::parse(&body)?;
-    api::update_user(
-        &core,
-        &current.user.id,
-        name.as_deref(),
-        image.as_ref().map(|i| i.as_deref()),
-    )
-    .await?;
+    let object = body.as_ref().and_then(Value::as_object);
+    let fields = input::from_client(&core.config.user_fields, object, Action::Update)?;
+    if name.is_none() && image.is_none() && fields.is_empty() {
+        return Err(AuthError::no_fields_to_update());
+    }
+    let mut change = UserUpdate::of(&current.user.id);
+    change.name = name;
+    change.image = image;
+    change.fields = fields;
+    let ctx = request.hook_context(
+        Operation::UpdateUser,
+        endpoints::UPDATE_USER,
+        Some(current.clone()),
+    );
+    api::update_user(&core, change, &ctx)
+        .await
+        .map_err(|err| err.into_error())?;
     let mut response = status_true();
     resend_session_cookie(&core, &request, &current.session.token, &mut response);
     Ok(response)
@@ -122,7 +134,12 @@ pub(super) async fn change_email(
     let ChangeEmailInput { new_email } = ChangeEmailInput::parse(&body)?;
     let current = require_session(&request).await?;
     let mut response = status_true();
-    if api::change_email(&core, &current.user, &new_email).await? == EmailChange::Changed {
+    let ctx = request.hook_context(
+        Operation::ChangeEmail,
+        endpoints::CHANGE_EMAIL,
+        Some(current.clone()),
+    );
+    if api::change_email(&core, &current.user, &new_email, &ctx).await? == EmailChange::Changed {
         resend_session_cookie(&core, &request, &current.session.token, &mut response);
     }
     Ok(response)
@@ -158,7 +175,12 @@ pub(super) async fn delete_user(
     {
         return Err(AuthError::session_expired());
     }
-    api::delete_user(&core, &current.user.id).await?;
+    let ctx = request.hook_context(
+        Operation::DeleteUser,
+        endpoints::DELETE_USER,
+        Some(current.clone()),
+    );
+    api::delete_user(&core, &current.user.id, &ctx).await?;
     let mut response = json(&Deleted {
         success: true,
         message: "User deleted",

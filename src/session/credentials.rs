@@ -89,6 +89,20 @@ fn bearer_token(
     verified_session_token(&cookies::try_decode(credential), secrets)
 }
 
+/// Whether `Authorization: Bearer` carries a bare session token (no signature): what a client
+/// sends when it took the `token` of a sign-in's JSON rather than `set-auth-token`'s value.
+pub(crate) fn is_unsigned_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &v[7..])
+        })
+        .is_some_and(|credential| token::is_session_token(credential.trim()))
+}
+
 /// Whether the request carries a valid `dont_remember` marker (signed `true`): such sessions
 /// are never slid forward.
 pub(crate) fn dont_remember(
@@ -113,6 +127,7 @@ mod tests {
                 prefix: "better-auth".into(),
                 secure: false,
                 host_prefix: false,
+                domain: None,
             }),
             SecretRing::new_unchecked(vec![
                 "oracle-test-secret-0123456789abcdef0123456789abcdef".into(),

@@ -93,6 +93,9 @@ pub enum AuthRejection {
     /// The extractor ran on a route without [`SessionLayer`](crate::SessionLayer): 500 whose
     /// message says to add it.
     MissingLayer,
+    /// No valid session, with a 401 that says more: a bare session token sent as a bearer
+    /// token, which must be the signed `set-auth-token` value.
+    Denied(AuthError),
 }
 
 impl AuthRejection {
@@ -102,6 +105,7 @@ impl AuthRejection {
             AuthRejection::Unauthenticated => AuthError::unauthorized(),
             AuthRejection::Unavailable(err) => err,
             AuthRejection::MissingLayer => AuthError::missing_session_layer(),
+            AuthRejection::Denied(err) => err,
         }
     }
 }
@@ -141,13 +145,21 @@ async fn resolve(parts: &Parts) -> Result<Option<Arc<SessionWithUser>>, AuthReje
     }
 }
 
+/// The rejection of an anonymous request (the 401 explains a refused unsigned bearer token).
+fn unauthenticated(parts: &Parts) -> AuthRejection {
+    match lookup(parts) {
+        Ok(lookup) => AuthRejection::Denied(lookup.anonymous_error()),
+        Err(missing) => missing,
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let found = resolve(parts)
             .await?
-            .ok_or(AuthRejection::Unauthenticated)?;
+            .ok_or_else(|| unauthenticated(parts))?;
         Ok(CurrentUser(found.user.clone()))
     }
 }
@@ -171,7 +183,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let found = resolve(parts)
             .await?
-            .ok_or(AuthRejection::Unauthenticated)?;
+            .ok_or_else(|| unauthenticated(parts))?;
         Ok(CurrentSession(found))
     }
 }

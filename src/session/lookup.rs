@@ -16,8 +16,10 @@ use tokio::sync::OnceCell;
 
 use super::credentials::{self, UnsignedBearer, VerifiedToken};
 use super::policy;
+use crate::api::sessions::{Refreshed, refresh_session};
 use crate::core::Core;
 use crate::error::AuthError;
+use crate::hooks::{HookContext, Operation};
 use crate::model::SessionWithUser;
 use crate::timestamp;
 
@@ -53,6 +55,12 @@ pub(crate) struct SessionLookup {
     core: Arc<Core>,
     credential: Option<VerifiedToken>,
     dont_remember: bool,
+    /// The request sent a bare (unsigned) session token as a bearer token, which is refused:
+    /// its 401 says what to send instead.
+    unsigned_bearer: bool,
+    /// The request's headers, kept only when session hooks want them (a refresh or the
+    /// deletion of an expired session runs them).
+    hook_headers: Option<HeaderMap>,
     outcome: OnceCell<Outcome>,
     cookie_update: Mutex<Option<CookieUpdate>>,
 }
@@ -69,12 +77,40 @@ impl SessionLookup {
         };
         let credential = credentials::session_token(headers, names, secrets, unsigned);
         let dont_remember = credentials::dont_remember(headers, names, secrets);
+        let unsigned_bearer = credential.is_none()
+            && unsigned == UnsignedBearer::Refused
+            && credentials::is_unsigned_bearer(headers);
+        let hooks = &core.hooks.session;
+        let hook_headers = (credential.is_some()
+            && (!hooks.update_before.is_empty()
+                || !hooks.update_after.is_empty()
+                || hooks.watch_deletes()))
+        .then(|| headers.clone());
         Self {
             core,
             credential,
             dont_remember,
+            unsigned_bearer,
+            hook_headers,
             outcome: OnceCell::new(),
             cookie_update: Mutex::new(None),
+        }
+    }
+
+    /// The 401 for a request without a valid session: it says what a bearer client must send
+    /// when it sent the raw token.
+    pub(crate) fn anonymous_error(&self) -> AuthError {
+        if self.unsigned_bearer {
+            AuthError::unsigned_bearer()
+        } else {
+            AuthError::unauthorized()
+        }
+    }
+
+    fn hook_context(&self, operation: Operation) -> HookContext {
+        match &self.hook_headers {
+            Some(headers) => HookContext::request(operation, headers),
+            None => HookContext::request(operation, &HeaderMap::new()),
         }
     }
 
@@ -116,8 +152,15 @@ impl SessionLookup {
 
         if policy::is_over(settings, &found.session, now) {
             // Deleted when seen, as Better-Auth does, so that no clock going back revives it.
+            let hooks = &self.core.hooks.session;
+            let ctx = self.hook_context(Operation::ExpireSession);
+            if let Err(veto) = hooks.delete_before.run(&found.session, &ctx).await {
+                tracing::info!(code = veto.code(), "a hook kept an ended session's row");
+                return Outcome::Anonymous;
+            }
             return match database.delete_session(token).await {
                 Ok(()) => {
+                    hooks.delete_after.run(&found.session, &ctx).await;
                     self.set_cookie_update(CookieUpdate::Clear);
                     Outcome::Anonymous
                 }
@@ -134,19 +177,21 @@ impl SessionLookup {
             && !self.dont_remember
         {
             let expires_at = policy::refreshed_expiry(settings, now);
-            match database.refresh_session(token, expires_at, now).await {
-                Ok(true) => {
-                    found.session.expires_at = expires_at;
-                    found.session.updated_at = now;
+            let ctx = self.hook_context(Operation::RefreshSession);
+            match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
+                Refreshed::Done(session) => {
+                    found.session = session;
                     self.set_cookie_update(CookieUpdate::Refresh);
                 }
                 // Revoked between the two statements.
-                Ok(false) => {
+                Refreshed::Gone => {
                     self.set_cookie_update(CookieUpdate::Clear);
                     return Outcome::Anonymous;
                 }
+                // A hook refused: its error is the request's answer.
+                Refreshed::Vetoed(err) => return Outcome::Failed(err),
                 // The session is valid; only its extension failed. Serve it, retry next time.
-                Err(err) => {
+                Refreshed::Failed(err) => {
                     tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry")
                 }
             }

@@ -102,6 +102,7 @@ mod tests {
             ip_address: None,
             user_agent: None,
             user_id: "u".into(),
+            fields: crate::fields::Fields::new(),
             id: "s".into(),
         }
     }

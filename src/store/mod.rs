@@ -40,6 +40,8 @@ macro_rules! dispatch {
 }
 
 mod datetime;
+mod dynamic_sql;
+mod handle;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -57,8 +59,10 @@ mod users;
 use std::fmt;
 
 pub(crate) use datetime::DbTime;
+pub(crate) use handle::Store;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
+pub(crate) use users::SessionsAfterPasswordChange;
 
 /// How long a request waits for a pooled connection before answering 503: an unreachable
 /// database should fail requests quickly, not hold them for sqlx's default 30 seconds.
@@ -158,6 +162,11 @@ pub enum StoreError {
         /// The missing columns.
         columns: Vec<&'static str>,
     },
+    /// Adding a required additional field without a default to a table that has rows would
+    /// leave them without a value; nothing was changed (Better-Auth's `UnsafeMigrationError`,
+    /// one message per column).
+    #[error("{}", .0.join("\n"))]
+    UnsafeMigration(Vec<String>),
     /// Another instance held the migration lock for a minute; nothing was changed.
     #[error(
         "another process kept the migration lock for 60 seconds; nothing was migrated, try again"

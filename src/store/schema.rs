@@ -6,8 +6,11 @@
 use super::sqlx;
 use std::collections::HashSet;
 
+use super::dynamic_sql::{add_column, create_table, needs_backfill};
+use super::handle::Store;
 use super::statements::Statements;
 use super::{Database, StoreError};
+use crate::fields::{FieldDef, FieldSet, FieldType};
 
 /// One `create` statement and the name of what it creates.
 #[derive(Debug, Clone, Copy)]
@@ -109,13 +112,35 @@ pub struct MigrationReport {
     pub created_tables: Vec<&'static str>,
     /// Indexes created, in creation order.
     pub created_indexes: Vec<&'static str>,
+    /// Additional-field columns added to existing tables, as `table.column`, in order.
+    pub added_columns: Vec<String>,
 }
 
 impl MigrationReport {
     /// Whether the schema was already complete.
     pub fn is_empty(&self) -> bool {
-        self.created_tables.is_empty() && self.created_indexes.is_empty()
+        self.created_tables.is_empty()
+            && self.created_indexes.is_empty()
+            && self.added_columns.is_empty()
     }
+}
+
+/// Better-Auth's refusal to add a required column without a default to a table with rows
+/// (`UnsafeMigrationError`), word for word.
+fn unsafe_addition(table: &str, def: &FieldDef) -> String {
+    let text = if def.field.field_type() == FieldType::String {
+        " For a text column, every existing row ends up with the same empty string."
+    } else {
+        ""
+    };
+    format!(
+        "Cannot add required column \"{}\" to populated table \"{table}\": the schema declares no \
+         default value, so existing rows have no value to backfill. MySQL accepts this statement \
+         instead of rejecting it and fills every existing row with an implicit default for the \
+         column type, reporting a successful migration over corrupted data.{text} Add the column \
+         as nullable, backfill a correct value for every row, then make it NOT NULL.",
+        def.name
+    )
 }
 
 pub(crate) fn dialect_schema(db: &Database) -> &'static DialectSchema {
@@ -129,21 +154,23 @@ pub(crate) fn dialect_schema(db: &Database) -> &'static DialectSchema {
     }
 }
 
+fn has_column(existing: &[String], column: &str, case_sensitive: bool) -> bool {
+    existing.iter().any(|e| {
+        if case_sensitive {
+            e == column
+        } else {
+            e.eq_ignore_ascii_case(column)
+        }
+    })
+}
+
 fn missing_columns(
     table: &'static str,
     required: &[&'static str],
     existing: &[String],
     case_sensitive: bool,
 ) -> Result<(), StoreError> {
-    let has = |column: &str| {
-        existing.iter().any(|e| {
-            if case_sensitive {
-                e == column
-            } else {
-                e.eq_ignore_ascii_case(column)
-            }
-        })
-    };
+    let has = |column: &str| has_column(existing, column, case_sensitive);
     let columns: Vec<&'static str> = required.iter().copied().filter(|c| !has(c)).collect();
     if columns.is_empty() {
         Ok(())
@@ -152,11 +179,21 @@ fn missing_columns(
     }
 }
 
+/// In Better-Auth's order: columns added to existing tables first, then the missing tables,
+/// then the indexes; nothing runs when an addition would be refused.
 pub(crate) async fn migrate(
-    db: &Database,
+    store: &Store,
     with_rate_limit_table: bool,
 ) -> Result<MigrationReport, StoreError> {
+    let db = store.database();
+    let dialect = db.dialect();
     let schema = dialect_schema(db);
+    let no_fields = FieldSet::default();
+    let fields_of = |table: &str| match table {
+        "user" => &store.user_fields,
+        "session" => &store.session_fields,
+        _ => &no_fields,
+    };
     dispatch!(db, |pool, sql| {
         let mut conn = pool.acquire().await?;
         // Whatever happens below, this connection is closed rather than returned to the pool,
@@ -183,8 +220,11 @@ pub(crate) async fn migrate(
             .collect();
 
         let mut report = MigrationReport::default();
+        let mut additions: Vec<(&'static str, &FieldDef)> = Vec::new();
+        let mut creations = Vec::new();
         for (table, (name, required)) in schema.tables.iter().zip(REQUIRED_COLUMNS) {
             debug_assert_eq!(table.name, name);
+            let fields = fields_of(table.name);
             if tables.contains(table.name) {
                 let columns: Vec<String> = sqlx::query_scalar(schema.list_columns)
                     .bind(table.name)
@@ -196,10 +236,51 @@ pub(crate) async fn migrate(
                     &columns,
                     schema.case_sensitive_columns,
                 )?;
+                additions.extend(
+                    fields
+                        .iter()
+                        .filter(|def| {
+                            !has_column(&columns, &def.name, schema.case_sensitive_columns)
+                        })
+                        .map(|def| (table.name, def)),
+                );
             } else {
-                sqlx::query(table.sql).execute(&mut *conn).await?;
-                report.created_tables.push(table.name);
+                creations.push((table.name, create_table(dialect, table.sql, fields)));
             }
+        }
+
+        // Refused before anything changes, as Better-Auth refuses (MySQL would fill the rows
+        // with an implicit default and report success).
+        let mut refusals = Vec::new();
+        for (table, def) in &additions {
+            if !needs_backfill(dialect, def) {
+                continue;
+            }
+            let has_rows = match *table {
+                "user" => sql.user_has_rows.as_str(),
+                _ => sql.session_has_rows.as_str(),
+            };
+            let populated = sqlx::query(has_rows)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            if populated {
+                refusals.push(unsafe_addition(table, def));
+            }
+        }
+        if !refusals.is_empty() {
+            return Err(StoreError::UnsafeMigration(refusals));
+        }
+
+        for (table, def) in additions {
+            sqlx::query(add_column(dialect, table, def))
+                .execute(&mut *conn)
+                .await?;
+            report.added_columns.push(format!("{table}.{}", def.name));
+        }
+        for (name, ddl) in creations {
+            sqlx::query(ddl).execute(&mut *conn).await?;
+            report.created_tables.push(name);
         }
         if with_rate_limit_table && !tables.contains(schema.rate_limit.name) {
             sqlx::query(schema.rate_limit.sql)
@@ -278,5 +359,78 @@ mod tests {
                 .join("\n\n");
             assert_eq!(ours.trim_end(), recorded.trim_end());
         }
+    }
+
+    /// `create table` with the spec's fields, as Better-Auth 1.7.25 compiled it on a fresh
+    /// database (`recordings/ddl/*-af-fresh.txt`): the columns appended, no static defaults.
+    #[test]
+    fn fresh_tables_with_fields_match_better_auth() {
+        use super::super::Dialect;
+        use crate::fields::{Field, Table};
+        let user = FieldSet::check(
+            Table::User,
+            &[
+                ("role".into(), Field::string().default("user")),
+                ("age".into(), Field::number().optional()),
+                ("newsletter".into(), Field::boolean().default(false)),
+                ("birthday".into(), Field::date().optional()),
+            ],
+        )
+        .unwrap();
+        let session = FieldSet::check(
+            Table::Session,
+            &[("device".into(), Field::string().optional())],
+        )
+        .unwrap();
+        let recorded: &[(Dialect, &DialectSchema, &str, &str)] = &[
+            #[cfg(feature = "sqlite")]
+            (
+                Dialect::Sqlite,
+                &super::super::sqlite::SCHEMA,
+                r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" integer not null, "image" text, "createdAt" date not null, "updatedAt" date not null, "role" text not null, "age" integer, "newsletter" integer not null, "birthday" date)"#,
+                r#"create table "session" ("id" text not null primary key, "expiresAt" date not null, "token" text not null unique, "createdAt" date not null, "updatedAt" date not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade, "device" text)"#,
+            ),
+            #[cfg(feature = "postgres")]
+            (
+                Dialect::Postgres,
+                &super::super::postgres::SCHEMA,
+                r#"create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" boolean not null, "image" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz default CURRENT_TIMESTAMP not null, "role" text not null, "age" integer, "newsletter" boolean not null, "birthday" timestamptz)"#,
+                r#"create table "session" ("id" text not null primary key, "expiresAt" timestamptz not null, "token" text not null unique, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade, "device" text)"#,
+            ),
+            #[cfg(feature = "mysql")]
+            (
+                Dialect::MySql,
+                &super::super::mysql::SCHEMA,
+                "create table `user` (`id` varchar(36) not null primary key, `name` varchar(255) not null, `email` varchar(255) not null unique, `emailVerified` boolean not null, `image` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `role` text not null, `age` integer, `newsletter` boolean not null, `birthday` timestamp(3))",
+                "create table `session` (`id` varchar(36) not null primary key, `expiresAt` timestamp(3) not null, `token` varchar(255) not null unique, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null, `ipAddress` text, `userAgent` text, `userId` varchar(36) not null references `user` (`id`) on delete cascade, `device` text)",
+            ),
+        ];
+        for (dialect, schema, user_ddl, session_ddl) in recorded {
+            assert_eq!(
+                create_table(*dialect, schema.tables[0].sql, &user).as_str(),
+                *user_ddl
+            );
+            assert_eq!(
+                create_table(*dialect, schema.tables[1].sql, &session).as_str(),
+                *session_ddl
+            );
+        }
+    }
+
+    #[test]
+    fn the_refusal_is_better_auths_message() {
+        use crate::fields::{Field, Table};
+        let set = FieldSet::check(
+            Table::User,
+            &[(
+                "flagFn".into(),
+                Field::boolean().default_with(|| true.into()),
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            unsafe_addition("user", set.iter().next().unwrap()),
+            "Cannot add required column \"flagFn\" to populated table \"user\": the schema declares no default value, so existing rows have no value to backfill. MySQL accepts this statement instead of rejecting it and fills every existing row with an implicit default for the column type, reporting a successful migration over corrupted data. Add the column as nullable, backfill a correct value for every row, then make it NOT NULL."
+        );
     }
 }

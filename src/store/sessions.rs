@@ -1,29 +1,46 @@
-//! Session rows: the lookup behind every authenticated request, creation, sliding refresh,
-//! listing and revocation.
+//! Session rows: the lookup behind every authenticated request, creation, updates (the sliding
+//! refresh, additional fields), listing and revocation.
 
 use super::sqlx;
 use time::OffsetDateTime;
 
+use super::dynamic_sql::offsets;
+use super::handle::Store;
+use super::rows::{bind_field_changes, bind_fields};
 use super::{Database, DbTime, StoreError, rows};
-use crate::model::{Session, SessionWithUser};
+use crate::model::{Session, SessionUpdate, SessionWithUser};
 
 /// The insert of a new session row, bound and ready to execute on a pool or a transaction.
 macro_rules! insert_session {
-    ($sql:expr, $session:expr) => {
-        sqlx::query($sql.insert_session.as_str())
-            .bind(&$session.id)
-            .bind(DbTime($session.expires_at))
-            .bind(&$session.token)
-            .bind(DbTime($session.created_at))
-            .bind(DbTime($session.updated_at))
-            .bind(&$session.ip_address)
-            .bind(&$session.user_agent)
-            .bind(&$session.user_id)
+    ($store:expr, $session:expr) => {
+        bind_fields!(
+            sqlx::query($store.rows.insert_session.clone())
+                .bind(&$session.id)
+                .bind(DbTime($session.expires_at))
+                .bind(&$session.token)
+                .bind(DbTime($session.created_at))
+                .bind(DbTime($session.updated_at))
+                .bind(&$session.ip_address)
+                .bind(&$session.user_agent)
+                .bind(&$session.user_id),
+            $store.session_fields,
+            $session.fields
+        )
     };
 }
 pub(super) use insert_session;
 
-impl Database {
+/// A session row with its additional fields, from a row of `session_by_token` or
+/// `list_sessions`.
+macro_rules! session_row {
+    ($store:expr, $row:expr) => {{
+        let mut session = rows::session($row)?;
+        session.fields = rows::fields($row, offsets::SESSION, &$store.session_fields)?;
+        Ok::<_, sqlx::Error>(session)
+    }};
+}
+
+impl Store {
     /// The session with this token and its user, in one query, expired or not: the caller
     /// judges `expiresAt` on the decoded instant, so that every form a date can be stored in on
     /// SQLite (ISO-8601 text of any precision, epoch milliseconds) is judged right.
@@ -31,16 +48,22 @@ impl Database {
         &self,
         token: &str,
     ) -> Result<Option<SessionWithUser>, StoreError> {
-        let found = dispatch!(self, |pool, sql| {
-            let row = sqlx::query(sql.session_with_user.as_str())
+        let user_fields = self.user_fields.len();
+        let found = dispatch!(self.database(), |pool, _sql| {
+            let row = sqlx::query(self.rows.session_with_user.clone())
                 .bind(token)
                 .fetch_optional(pool)
                 .await?;
             row.map(|row| {
-                Ok::<_, sqlx::Error>(SessionWithUser {
-                    session: rows::session(&row)?,
-                    user: rows::user(&row)?,
-                })
+                let mut session = rows::session(&row)?;
+                let mut user = rows::user(&row)?;
+                user.fields = rows::fields(&row, offsets::SESSION_WITH_USER, &self.user_fields)?;
+                session.fields = rows::fields(
+                    &row,
+                    offsets::SESSION_WITH_USER + user_fields,
+                    &self.session_fields,
+                )?;
+                Ok::<_, sqlx::Error>(SessionWithUser { session, user })
             })
             .transpose()?
         });
@@ -48,25 +71,43 @@ impl Database {
         Ok(found.filter(|found| found.session.token == token))
     }
 
+    /// The session with this token, without its user.
+    pub(crate) async fn session_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let found = dispatch!(self.database(), |pool, _sql| {
+            sqlx::query(self.rows.session_by_token.clone())
+                .bind(token)
+                .fetch_optional(pool)
+                .await?
+                .map(|row| session_row!(self, &row))
+                .transpose()?
+        });
+        Ok(found.filter(|session| session.token == token))
+    }
+
     pub(crate) async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
-            insert_session!(sql, session).execute(pool).await?;
+        dispatch!(self.database(), |pool, _sql| {
+            insert_session!(self, session).execute(pool).await?;
         });
         Ok(())
     }
 
-    /// Moves a session's expiry to `expires_at`; `false` if the session no longer exists.
-    pub(crate) async fn refresh_session(
+    /// Writes `change` (a new expiry, additional fields) to the session with its token; `false`
+    /// if the session no longer exists.
+    pub(crate) async fn update_session(
         &self,
-        token: &str,
-        expires_at: OffsetDateTime,
+        change: &SessionUpdate,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let affected = dispatch!(self, |pool, sql| {
-            sqlx::query(sql.refresh_session.as_str())
-                .bind(DbTime(expires_at))
+        let affected = dispatch!(self.database(), |pool, _sql| {
+            let query = sqlx::query(self.rows.update_session.clone())
+                .bind(change.expires_at.is_some())
+                .bind(change.expires_at.map(DbTime));
+            bind_field_changes!(query, self.session_fields, change.fields)
                 .bind(DbTime(now))
-                .bind(token)
+                .bind(&change.token)
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -74,6 +115,22 @@ impl Database {
         Ok(affected > 0)
     }
 
+    /// Every session of `user_id`, expired ones included, oldest first.
+    pub(crate) async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
+        let sessions = dispatch!(self.database(), |pool, _sql| {
+            sqlx::query(self.rows.list_sessions.clone())
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|row| session_row!(self, row))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(sessions)
+    }
+}
+
+impl Database {
     pub(crate) async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
         dispatch!(self, |pool, sql| {
             sqlx::query(sql.delete_session.as_str())
@@ -124,19 +181,5 @@ impl Database {
                 .await?;
         });
         Ok(())
-    }
-
-    /// Every session of `user_id`, expired ones included, oldest first.
-    pub(crate) async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
-        let sessions = dispatch!(self, |pool, sql| {
-            sqlx::query(sql.list_sessions.as_str())
-                .bind(user_id)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(rows::session)
-                .collect::<Result<Vec<_>, _>>()?
-        });
-        Ok(sessions)
     }
 }

@@ -38,33 +38,29 @@ macro_rules! statements {
 }
 
 statements! {
-    /// The session with this token and its user: the one query behind every authenticated
-    /// request. Expired rows are returned too; the caller compares `expiresAt` with now on the
-    /// decoded instant (SQLite can only compare the stored text) and deletes them.
-    session_with_user = r#"select s."id", s."expiresAt", s."token", s."createdAt", s."updatedAt", s."ipAddress", s."userAgent", s."userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt" from "session" s inner join "user" u on u."id" = s."userId" where s."token" = $1"#;
-    insert_session = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values ($1, $2, $3, $4, $5, $6, $7, $8)"#;
-    /// Slides a session's expiry (Better-Auth's `updateSession`).
-    refresh_session = r#"update "session" set "expiresAt" = $1, "updatedAt" = $2 where "token" = $3"#;
+    // The statements that read or write whole `user` and `session` rows list the configured
+    // additional fields, so they are built per configuration in `dynamic_sql.rs`.
     delete_session = r#"delete from "session" where "token" = $1"#;
     delete_session_of_user = r#"delete from "session" where "token" = $1 and "userId" = $2"#;
     delete_user_sessions = r#"delete from "session" where "userId" = $1"#;
     delete_other_sessions = r#"delete from "session" where "userId" = $1 and "token" <> $2"#;
-    list_sessions = r#"select "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" from "session" where "userId" = $1 order by "createdAt""#;
 
-    /// A user by (lower-cased) email, with the password of its credential account if any (the
-    /// account Better-Auth's sign-in accepts: `providerId` `credential`, `accountId` the user id).
-    user_by_email = r#"select u."id" as "userId", u."name" as "userName", u."email" as "userEmail", u."emailVerified" as "userEmailVerified", u."image" as "userImage", u."createdAt" as "userCreatedAt", u."updatedAt" as "userUpdatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' and a."accountId" = u."id" where u."email" = $1"#;
-    insert_user = r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6, $7)"#;
-    /// The email/password account Better-Auth creates beside each user (`accountId` = user id).
-    insert_credential_account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") values ($1, $2, 'credential', $3, $4, $5, $6)"#;
+    /// An account row; the email/password one Better-Auth creates beside each user has
+    /// `providerId` `credential` and `accountId` the user id.
+    insert_account = r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6, $7)"#;
 
-    /// Changes a user's name (when `$1` is not null) and image (when `$2` is true).
-    update_user = r#"update "user" set "name" = coalesce($1, "name"), "image" = case when $2 then $3 else "image" end, "updatedAt" = $4 where "id" = $5"#;
-    update_email = r#"update "user" set "email" = $1, "updatedAt" = $2 where "id" = $3"#;
     credential_password = r#"select "password" from "account" where "userId" = $1 and "providerId" = 'credential'"#;
     update_password = r#"update "account" set "password" = $1, "updatedAt" = $2 where "userId" = $3 and "providerId" = 'credential'"#;
     delete_user_accounts = r#"delete from "account" where "userId" = $1"#;
     delete_user = r#"delete from "user" where "id" = $1"#;
+    /// The credential account of a user (for the account hooks).
+    credential_account = r#"select "id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt" from "account" where "userId" = $1 and "providerId" = 'credential'"#;
+    /// Every account of a user (for the account hooks of delete-user).
+    user_accounts = r#"select "id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt" from "account" where "userId" = $1"#;
+    /// Whether `user` / `session` hold rows (`migrate` refuses to add a required column
+    /// without a default to a populated table).
+    user_has_rows = r#"select 1 from "user" limit 1"#;
+    session_has_rows = r#"select 1 from "session" limit 1"#;
 
     /// A read that needs the `session` table (health check).
     probe_session_table = r#"select count(*) from "session" where "token" = $1"#;
@@ -101,7 +97,7 @@ pub(crate) static SQLITE: LazyLock<Statements> =
 pub(crate) static MYSQL: LazyLock<Statements> =
     LazyLock::new(|| Statements::render(Dialect::MySql));
 
-fn render(dialect: Dialect, sql: &str) -> String {
+pub(super) fn render(dialect: Dialect, sql: &str) -> String {
     match dialect {
         // sqlx binds SQLite's `$n` by number, like PostgreSQL.
         Dialect::Postgres | Dialect::Sqlite => sql.to_owned(),
