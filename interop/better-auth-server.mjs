@@ -5,6 +5,8 @@
 //   MIGRATE=1: run Better-Auth's own migration, print "migrated" and exit.
 //   MIGRATE=check: print what Better-Auth's migration would change, as JSON
 //     {"create":[tables],"add":[{"table","fields":[...]}]}, and exit.
+//   BA_FIELDS=af: the additional fields of authgate's tests (user: role, age, newsletter,
+//     birthday; session: device), as its fields-hooks-api research declared them.
 // Otherwise it serves /api/auth on 127.0.0.1:PORT and prints "listening <port>" when ready.
 import http from "node:http";
 import { betterAuth } from "better-auth";
@@ -37,8 +39,25 @@ async function database() {
   }
 }
 
+// The additional fields authgate's tests declare the same way (tests/interop.rs).
+const additionalFields =
+  process.env.BA_FIELDS === "af"
+    ? {
+        user: {
+          additionalFields: {
+            role: { type: "string", defaultValue: "user", input: false },
+            age: { type: "number", required: false },
+            newsletter: { type: "boolean", defaultValue: false },
+            birthday: { type: "date", required: false },
+          },
+        },
+        session: { additionalFields: { device: { type: "string", required: false } } },
+      }
+    : {};
+
 const db = await database();
 const auth = betterAuth({
+  ...additionalFields,
   database: db,
   secret: required("BETTER_AUTH_SECRET"),
   baseURL: required("BASE_URL"),

@@ -106,6 +106,13 @@ impl Auth {
         Api::new(self.core.clone())
     }
 
+    /// A [`TestClient`](crate::testing::TestClient) for `router` (the application's router
+    /// with this `Auth`'s routes and layer), sending this configuration's base origin on
+    /// state-changing requests.
+    pub fn test_client(&self, router: Router) -> crate::testing::TestClient {
+        crate::testing::TestClient::new(router, self.core.config.base_origin.clone())
+    }
+
     /// A [`SessionLayer`] for this `Auth` (the same as `SessionLayer::new(auth.clone())`).
     pub fn session_layer(&self) -> SessionLayer {
         SessionLayer::from_core(self.core.clone())

@@ -45,3 +45,24 @@ pub(crate) const ALL: &[&str] = &[
     CHANGE_PASSWORD,
     OK,
 ];
+
+#[cfg(test)]
+mod tests {
+    /// The endpoint reference (`docs/endpoints.md`, the `authgate::docs::endpoints` page) has a
+    /// section for every endpoint the router serves, and none for another.
+    #[test]
+    fn the_reference_documents_every_endpoint() {
+        let reference = include_str!("../docs/endpoints.md");
+        let documented: Vec<&str> = reference
+            .lines()
+            .filter_map(|line| line.strip_prefix("## `"))
+            .filter_map(|heading| heading.split_once(' ').map(|(_, rest)| rest))
+            .map(|path| path.trim_end_matches('`'))
+            .collect();
+        assert_eq!(
+            documented,
+            super::ALL,
+            "docs/endpoints.md follows the table"
+        );
+    }
+}

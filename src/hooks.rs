@@ -189,11 +189,36 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 type Transform<T> = Arc<dyn Fn(T, HookContext) -> BoxFuture<Result<T, AuthError>> + Send + Sync>;
 type Observe<T> = Arc<dyn Fn(T, HookContext) -> BoxFuture<Result<(), AuthError>> + Send + Sync>;
 
+/// Runs one hook's future on its own task, so that a hook that panics answers 500 (logged)
+/// instead of taking the request down.
+async fn guarded<T: Send + 'static>(
+    point: &'static str,
+    future: BoxFuture<Result<T, AuthError>>,
+) -> Result<T, AuthError> {
+    match tokio::spawn(future).await {
+        Ok(result) => result,
+        Err(err) => {
+            tracing::error!(
+                hook = point,
+                panicked = err.is_panic(),
+                "a database hook failed to finish"
+            );
+            Err(AuthError::internal())
+        }
+    }
+}
+
 /// The before hooks of a create or an update: each gets the value and returns it.
-pub(crate) struct Before<T>(Vec<Transform<T>>);
+pub(crate) struct Before<T> {
+    point: &'static str,
+    hooks: Vec<Transform<T>>,
+}
 
 /// The before hooks of a delete: each may veto.
-pub(crate) struct Guard<T>(Vec<Observe<T>>);
+pub(crate) struct Guard<T> {
+    point: &'static str,
+    hooks: Vec<Observe<T>>,
+}
 
 /// The after hooks of a point: each sees the row; errors are logged.
 pub(crate) struct After<T> {
@@ -203,13 +228,19 @@ pub(crate) struct After<T> {
 
 impl<T> Clone for Before<T> {
     fn clone(&self) -> Self {
-        Self(self.0.clone())
+        Self {
+            point: self.point,
+            hooks: self.hooks.clone(),
+        }
     }
 }
 
 impl<T> Clone for Guard<T> {
     fn clone(&self) -> Self {
-        Self(self.0.clone())
+        Self {
+            point: self.point,
+            hooks: self.hooks.clone(),
+        }
     }
 }
 
@@ -223,30 +254,44 @@ impl<T> Clone for After<T> {
 }
 
 impl<T: Send + 'static> Before<T> {
+    fn new(point: &'static str) -> Self {
+        Self {
+            point,
+            hooks: Vec::new(),
+        }
+    }
+
     /// Runs every hook in order on `value`; the first `Err` stops the operation.
     pub(crate) async fn run(&self, mut value: T, ctx: &HookContext) -> Result<T, AuthError> {
-        for hook in &self.0 {
-            value = hook(value, ctx.clone()).await?;
+        for hook in &self.hooks {
+            value = guarded(self.point, hook(value, ctx.clone())).await?;
         }
         Ok(value)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.hooks.is_empty()
     }
 }
 
 impl<T: Clone + Send + 'static> Guard<T> {
+    fn new(point: &'static str) -> Self {
+        Self {
+            point,
+            hooks: Vec::new(),
+        }
+    }
+
     /// Runs every hook in order on `row`; the first `Err` stops the operation.
     pub(crate) async fn run(&self, row: &T, ctx: &HookContext) -> Result<(), AuthError> {
-        for hook in &self.0 {
-            hook(row.clone(), ctx.clone()).await?;
+        for hook in &self.hooks {
+            guarded(self.point, hook(row.clone(), ctx.clone())).await?;
         }
         Ok(())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.hooks.is_empty()
     }
 }
 
@@ -261,7 +306,7 @@ impl<T: Clone + Send + 'static> After<T> {
     /// Runs every hook in order on `row`; an error is logged and does not stop the others.
     pub(crate) async fn run(&self, row: &T, ctx: &HookContext) {
         for hook in &self.hooks {
-            if let Err(err) = hook(row.clone(), ctx.clone()).await {
+            if let Err(err) = guarded(self.point, hook(row.clone(), ctx.clone())).await {
                 tracing::error!(
                     hook = self.point,
                     status = err.status().as_u16(),
@@ -287,15 +332,16 @@ pub(crate) struct TableHooks<Row, Change> {
     pub(crate) delete_after: After<Row>,
 }
 
-impl<Row: Clone + Send + 'static, Change> TableHooks<Row, Change> {
-    fn new(table: &'static [&'static str; 3]) -> Self {
+impl<Row: Clone + Send + 'static, Change: Send + 'static> TableHooks<Row, Change> {
+    /// The hook points of `table`, named `<table>.<create|update|delete>.<before|after>`.
+    fn new(points: &'static [&'static str; 6]) -> Self {
         Self {
-            create_before: Before(Vec::new()),
-            create_after: After::new(table[0]),
-            update_before: Before(Vec::new()),
-            update_after: After::new(table[1]),
-            delete_before: Guard(Vec::new()),
-            delete_after: After::new(table[2]),
+            create_before: Before::new(points[0]),
+            create_after: After::new(points[1]),
+            update_before: Before::new(points[2]),
+            update_after: After::new(points[3]),
+            delete_before: Guard::new(points[4]),
+            delete_after: After::new(points[5]),
         }
     }
 
@@ -305,33 +351,24 @@ impl<Row: Clone + Send + 'static, Change> TableHooks<Row, Change> {
     }
 
     fn len(&self) -> usize {
-        self.create_before.0.len()
+        self.create_before.hooks.len()
             + self.create_after.hooks.len()
-            + self.update_before.0.len()
+            + self.update_before.hooks.len()
             + self.update_after.hooks.len()
-            + self.delete_before.0.len()
+            + self.delete_before.hooks.len()
             + self.delete_after.hooks.len()
     }
 
     fn extend(&mut self, other: &Self) {
-        self.create_before
-            .0
-            .extend(other.create_before.0.iter().cloned());
-        self.create_after
-            .hooks
-            .extend(other.create_after.hooks.iter().cloned());
-        self.update_before
-            .0
-            .extend(other.update_before.0.iter().cloned());
-        self.update_after
-            .hooks
-            .extend(other.update_after.hooks.iter().cloned());
-        self.delete_before
-            .0
-            .extend(other.delete_before.0.iter().cloned());
-        self.delete_after
-            .hooks
-            .extend(other.delete_after.hooks.iter().cloned());
+        fn copy<T: Clone>(to: &mut Vec<T>, from: &[T]) {
+            to.extend(from.iter().cloned());
+        }
+        copy(&mut self.create_before.hooks, &other.create_before.hooks);
+        copy(&mut self.create_after.hooks, &other.create_after.hooks);
+        copy(&mut self.update_before.hooks, &other.update_before.hooks);
+        copy(&mut self.update_after.hooks, &other.update_after.hooks);
+        copy(&mut self.delete_before.hooks, &other.delete_before.hooks);
+        copy(&mut self.delete_after.hooks, &other.delete_after.hooks);
     }
 }
 
@@ -363,22 +400,22 @@ pub struct DatabaseHooks {
 
 impl Default for DatabaseHooks {
     fn default() -> Self {
+        macro_rules! points {
+            ($table:literal) => {
+                &[
+                    concat!($table, ".create.before"),
+                    concat!($table, ".create.after"),
+                    concat!($table, ".update.before"),
+                    concat!($table, ".update.after"),
+                    concat!($table, ".delete.before"),
+                    concat!($table, ".delete.after"),
+                ]
+            };
+        }
         Self {
-            user: TableHooks::new(&[
-                "user.create.after",
-                "user.update.after",
-                "user.delete.after",
-            ]),
-            session: TableHooks::new(&[
-                "session.create.after",
-                "session.update.after",
-                "session.delete.after",
-            ]),
-            account: TableHooks::new(&[
-                "account.create.after",
-                "account.update.after",
-                "account.delete.after",
-            ]),
+            user: TableHooks::new(points!("user")),
+            session: TableHooks::new(points!("session")),
+            account: TableHooks::new(points!("account")),
         }
     }
 }
@@ -420,7 +457,7 @@ macro_rules! hook_points {
                     F: Fn($row, HookContext) -> Fut + Send + Sync + 'static,
                     Fut: Future<Output = Result<$row, AuthError>> + Send + 'static,
                 {
-                    self.$table.create_before.0.push(transform(hook));
+                    self.$table.create_before.hooks.push(transform(hook));
                     self
                 }
 
@@ -440,7 +477,7 @@ macro_rules! hook_points {
                     F: Fn($change, HookContext) -> Fut + Send + Sync + 'static,
                     Fut: Future<Output = Result<$change, AuthError>> + Send + 'static,
                 {
-                    self.$table.update_before.0.push(transform(hook));
+                    self.$table.update_before.hooks.push(transform(hook));
                     self
                 }
 
@@ -460,7 +497,7 @@ macro_rules! hook_points {
                     F: Fn($row, HookContext) -> Fut + Send + Sync + 'static,
                     Fut: Future<Output = Result<(), AuthError>> + Send + 'static,
                 {
-                    self.$table.delete_before.0.push(observe(hook));
+                    self.$table.delete_before.hooks.push(observe(hook));
                     self
                 }
 

@@ -28,8 +28,16 @@ mod model;
 mod origin;
 mod rate_limit;
 mod secret;
+pub mod sqlx;
 mod store;
+pub mod testing;
 mod timestamp;
+
+/// Reference pages.
+pub mod docs {
+    #[doc = include_str!("../docs/endpoints.md")]
+    pub mod endpoints {}
+}
 
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]

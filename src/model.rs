@@ -116,6 +116,50 @@ impl fmt::Debug for Session {
     }
 }
 
+impl Session {
+    /// The session without its token, for showing to its owner (a "signed-in devices" page):
+    /// Better-Auth's keys and order, `token` left out.
+    ///
+    /// # Examples
+    /// ```
+    /// # fn show(session: &authgate::Session) {
+    /// let json = serde_json::to_value(session.view()).unwrap();
+    /// assert!(json.get("token").is_none() && json.get("expiresAt").is_some());
+    /// # }
+    /// ```
+    pub fn view(&self) -> SessionView<'_> {
+        SessionView {
+            expires_at: self.expires_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            ip_address: self.ip_address.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            user_id: &self.user_id,
+            fields: &self.fields,
+            id: &self.id,
+        }
+    }
+}
+
+/// A [`Session`] without its token, serialised with Better-Auth's keys in its order; see
+/// [`Session::view`].
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView<'a> {
+    #[serde(with = "crate::timestamp::iso")]
+    expires_at: OffsetDateTime,
+    #[serde(with = "crate::timestamp::iso")]
+    created_at: OffsetDateTime,
+    #[serde(with = "crate::timestamp::iso")]
+    updated_at: OffsetDateTime,
+    ip_address: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    user_id: &'a str,
+    #[serde(flatten)]
+    fields: &'a Fields,
+    id: &'a str,
+}
+
 /// A session together with its user: the body of `get-session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -124,6 +168,24 @@ pub struct SessionWithUser {
     pub session: Session,
     /// Its user.
     pub user: User,
+}
+
+impl SessionWithUser {
+    /// `{"session": ..., "user": ...}` with the session's token left out; see
+    /// [`Session::view`].
+    pub fn view(&self) -> SessionWithUserView<'_> {
+        SessionWithUserView {
+            session: self.session.view(),
+            user: &self.user,
+        }
+    }
+}
+
+/// A [`SessionWithUser`] without the session token; see [`SessionWithUser::view`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SessionWithUserView<'a> {
+    session: SessionView<'a>,
+    user: &'a User,
 }
 
 /// An account row: how a user signs in. authgate writes the email/password account

@@ -110,6 +110,45 @@ pub(crate) enum HashError {
     TaskFailed,
 }
 
+/// What an application's `Cargo.toml` needs so that scrypt is fast in its debug builds: a
+/// dependency's `[profile.*]` settings do not reach the application that depends on it.
+pub(crate) const DEV_PROFILE_OVERRIDES: &str = "[profile.dev.package.scrypt]
+opt-level = 3
+[profile.dev.package.salsa20]
+opt-level = 3
+[profile.dev.package.pbkdf2]
+opt-level = 3
+[profile.dev.package.sha2]
+opt-level = 3
+[profile.dev.package.hmac]
+opt-level = 3";
+
+/// A hash slower than this in a debug build means scrypt was built unoptimised.
+const SLOW_HASH: Duration = Duration::from_millis(500);
+
+/// The warning for a debug build whose hash took `elapsed`, if it is one.
+fn slow_hash_warning(elapsed: Duration) -> Option<String> {
+    (elapsed > SLOW_HASH).then(|| {
+        format!(
+            "a password hash took {} ms: scrypt is built without optimisation in this debug \
+             build, so every sign-in and sign-up crawls. Add these lines to your application's \
+             Cargo.toml (authgate's own profile settings do not reach it):\n{DEV_PROFILE_OVERRIDES}",
+            elapsed.as_millis()
+        )
+    })
+}
+
+/// Logs [`slow_hash_warning`] once per process, in debug builds only.
+fn warn_if_slow(elapsed: Duration) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if cfg!(debug_assertions)
+        && let Some(warning) = slow_hash_warning(elapsed)
+        && !WARNED.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!("{warning}");
+    }
+}
+
 /// How many hashes may run at once, and how long a request waits for one of those slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HashLimits {
@@ -202,7 +241,10 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _running = Running::start(&stats);
-            work()
+            let started = std::time::Instant::now();
+            let out = work();
+            warn_if_slow(started.elapsed());
+            out
         })
         .await
         .map_err(|_| HashError::TaskFailed)
@@ -238,6 +280,19 @@ mod tests {
             hash_with_salt("password123", "00112233445566778899aabbccddeeff"),
             "00112233445566778899aabbccddeeff:73122e887cfc14f91396cdef78dfe4b9dec28d459037601c4904cedba5a637ab97b39b40c236df5d42881d0109ca8cf0f85e39dbaba2911c190915bd8f30fe85"
         );
+    }
+
+    #[test]
+    fn a_slow_hash_names_the_profile_overrides() {
+        assert_eq!(slow_hash_warning(Duration::from_millis(400)), None);
+        let warning = slow_hash_warning(Duration::from_millis(2200)).unwrap();
+        assert!(warning.starts_with("a password hash took 2200 ms"));
+        for package in ["scrypt", "salsa20", "pbkdf2", "sha2", "hmac"] {
+            assert!(warning.contains(&format!("[profile.dev.package.{package}]\nopt-level = 3")));
+        }
+        // The same lines as this crate's own manifest.
+        let manifest = include_str!("../../Cargo.toml");
+        assert!(manifest.contains(DEV_PROFILE_OVERRIDES));
     }
 
     #[test]

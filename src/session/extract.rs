@@ -51,19 +51,31 @@ impl CurrentUser {
 /// The current session and its user: `current.session` and `current.user`. Rejects like
 /// [`CurrentUser`].
 ///
-/// The session row holds the bearer secret (`session.token`); `Debug` redacts it, and it is
-/// not serialised here: return the parts a client needs.
+/// The session row holds the bearer secret (`session.token`); `Debug` redacts it, and
+/// serialising a `CurrentSession` (or its [`view`](SessionWithUser::view)) leaves it out:
+/// `{"session": {...without token...}, "user": {...}}`.
 ///
 /// # Examples
 /// ```
 /// use authgate::CurrentSession;
+/// use axum::Json;
 ///
 /// async fn sessions_page(current: CurrentSession) -> String {
 ///     format!("{} signed in at {}", current.user.email, current.session.created_at)
 /// }
+///
+/// async fn me(current: CurrentSession) -> Json<CurrentSession> {
+///     Json(current) // no token in the body
+/// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentSession(Arc<SessionWithUser>);
+
+impl Serialize for CurrentSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.view().serialize(serializer)
+    }
+}
 
 impl Deref for CurrentSession {
     type Target = SessionWithUser;

@@ -70,8 +70,8 @@ pub(crate) const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::fro
 
 /// A connection pool to one of the supported databases.
 ///
-/// Build one from a URL with [`Database::connect`], or wrap an existing sqlx pool with
-/// `Database::from(pool)`.
+/// Build one from a URL with [`Database::connect`], or wrap an existing **sqlx 0.9** pool with
+/// `Database::from(pool)` (see [`crate::sqlx`] for the types).
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Database {
@@ -114,6 +114,7 @@ impl fmt::Display for Dialect {
     }
 }
 
+/// A sqlx **0.9** pool ([`crate::sqlx::sqlite::SqlitePool`]); a sqlx 0.8 pool is another type.
 #[cfg(feature = "sqlite")]
 impl From<sqlx::SqlitePool> for Database {
     fn from(pool: sqlx::SqlitePool) -> Self {
@@ -121,6 +122,7 @@ impl From<sqlx::SqlitePool> for Database {
     }
 }
 
+/// A sqlx **0.9** pool ([`crate::sqlx::postgres::PgPool`]); a sqlx 0.8 pool is another type.
 #[cfg(feature = "postgres")]
 impl From<sqlx::PgPool> for Database {
     fn from(pool: sqlx::PgPool) -> Self {
@@ -128,6 +130,7 @@ impl From<sqlx::PgPool> for Database {
     }
 }
 
+/// A sqlx **0.9** pool ([`crate::sqlx::mysql::MySqlPool`]); a sqlx 0.8 pool is another type.
 #[cfg(feature = "mysql")]
 impl From<sqlx::MySqlPool> for Database {
     fn from(pool: sqlx::MySqlPool) -> Self {

@@ -8,14 +8,19 @@ use super::Client;
 
 /// `target/<profile>/examples/quickstart`, built by `cargo test` along with the tests.
 pub fn quickstart_binary() -> PathBuf {
+    example_binary("quickstart")
+}
+
+/// `target/<profile>/examples/<name>`, built by `cargo test` along with the tests.
+pub fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
     let binary = profile_dir
         .join("examples")
-        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
-        "{} is missing: `cargo test` builds it unless a --test filter is given; run `cargo build --example quickstart`",
+        "{} is missing: `cargo test` builds it unless a --test filter is given; run `cargo build --all-features --example {name}`",
         binary.display()
     );
     binary
@@ -151,7 +156,18 @@ fn better_auth_command(database: &BetterAuthDatabase<'_>, secret: &str, base_url
 
 /// Runs Better-Auth's own migration on `database`.
 pub fn better_auth_migrate(database: &BetterAuthDatabase<'_>, secret: &str) {
+    better_auth_migrate_with(database, secret, &[]);
+}
+
+/// Runs Better-Auth's own migration on `database`, configured with `env` too (e.g.
+/// `BA_FIELDS=af` for the additional fields).
+pub fn better_auth_migrate_with(
+    database: &BetterAuthDatabase<'_>,
+    secret: &str,
+    env: &[(&str, &str)],
+) {
     let output = better_auth_command(database, secret, super::BASE_URL)
+        .envs(env.iter().copied())
         .env("MIGRATE", "1")
         .output()
         .expect("node runs");
@@ -166,7 +182,17 @@ pub fn better_auth_migrate(database: &BetterAuthDatabase<'_>, secret: &str) {
 /// What Better-Auth's migration would change on `database`:
 /// `{"create":[tables],"add":[{"table","fields"}]}`.
 pub fn better_auth_check(database: &BetterAuthDatabase<'_>, secret: &str) -> serde_json::Value {
+    better_auth_check_with(database, secret, &[])
+}
+
+/// [`better_auth_check`] with `env` too.
+pub fn better_auth_check_with(
+    database: &BetterAuthDatabase<'_>,
+    secret: &str,
+    env: &[(&str, &str)],
+) -> serde_json::Value {
     let output = better_auth_command(database, secret, super::BASE_URL)
+        .envs(env.iter().copied())
         .env("MIGRATE", "check")
         .output()
         .expect("node runs");
@@ -181,8 +207,18 @@ pub fn better_auth_check(database: &BetterAuthDatabase<'_>, secret: &str) -> ser
 impl BetterAuthServer {
     /// Starts Better-Auth on `database` and waits until it listens.
     pub async fn start(database: &BetterAuthDatabase<'_>, secret: &str) -> Self {
+        Self::start_with(database, secret, &[]).await
+    }
+
+    /// [`BetterAuthServer::start`] with `env` too (e.g. `BA_FIELDS=af`).
+    pub async fn start_with(
+        database: &BetterAuthDatabase<'_>,
+        secret: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let port = free_port();
         let mut child = better_auth_command(database, secret, super::BASE_URL)
+            .envs(env.iter().copied())
             .env("PORT", port.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -5,9 +5,13 @@
 mod common;
 
 mod account;
+mod api;
 mod config;
 mod faults;
+mod fields;
+mod first_hour;
 mod flows;
+mod hooks;
 mod outage;
 mod rate_limit;
 mod security;
