@@ -1,7 +1,8 @@
 //! Cross-implementation tests: a real Better-Auth 1.7.25 server (Node, `interop/`) and authgate
 //! share one database and one secret, and each accepts what the other wrote: users, passwords,
-//! session cookies, bearer tokens, sign-outs and revocations, and each other's schema. Then
-//! Better-Auth's official client drives the quickstart.
+//! session cookies, bearer tokens, sign-outs and revocations, and each other's schema, also
+//! with the same additional fields declared on both. Then Better-Auth's official client drives
+//! the quickstart.
 //!
 //! These need the npm install in `interop/` (`bash .ci/run` does it; by hand
 //! `npm ci --prefix interop`), so they are `#[ignore]`d for a plain `cargo test`.
@@ -9,8 +10,8 @@
 mod common;
 
 use common::processes::{
-    BetterAuthDatabase, BetterAuthServer, Quickstart, better_auth_check, better_auth_migrate,
-    better_sqlite3_available, interop_dir,
+    BetterAuthDatabase, BetterAuthServer, Quickstart, better_auth_check, better_auth_check_with,
+    better_auth_migrate, better_auth_migrate_with, better_sqlite3_available, interop_dir,
 };
 use common::{Backend, Client, FRONTEND, Jar, TEST_SECRET, TestApp, TestDatabase, TestResponse};
 use serde_json::{Value, json};
@@ -359,6 +360,183 @@ async fn on_authgates_schema(db: TestDatabase, database: BetterAuthDatabase<'_>)
     both_directions(&node, &rust).await;
 }
 
+/// The additional fields of the spec's recordings, as `interop/better-auth-server.mjs` declares
+/// them with `BA_FIELDS=af`: `role` (`input: false`, default `user`), `age`, `newsletter`
+/// (default `false`), `birthday`; `device` on sessions.
+const AF: &[(&str, &str)] = &[("BA_FIELDS", "af")];
+
+fn af(builder: authgate::AuthBuilder) -> authgate::AuthBuilder {
+    use authgate::fields::Field;
+    builder
+        .user_field("role", Field::string().default("user"))
+        .user_field("age", Field::number().optional().input(true))
+        .user_field("newsletter", Field::boolean().default(false).input(true))
+        .user_field("birthday", Field::date().optional().input(true))
+        .session_field("device", Field::string().optional())
+}
+
+/// The raw `get-session` body each side answers for `jar`'s cookie.
+async fn get_session_text(side: &Side, jar: &Jar) -> String {
+    let mut jar = jar.clone();
+    let response = side
+        .client
+        .get("/api/auth/get-session")
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(response.status, 200, "{}: {}", side.name, response.text());
+    response.text()
+}
+
+/// Both sides declare the same additional fields on one database, migrated by either: each
+/// reads and writes the other's rows, and both answer byte for byte the same `get-session`
+/// (the fields in Better-Auth's order, with the same values); then the whole of
+/// `both_directions` still holds.
+async fn additional_fields_on_a_shared_database(
+    db: TestDatabase,
+    database: BetterAuthDatabase<'_>,
+    migrated_by_better_auth: bool,
+) {
+    if migrated_by_better_auth {
+        better_auth_migrate_with(&database, TEST_SECRET, AF);
+        let auth = af(common::builder())
+            .validate()
+            .unwrap()
+            .connect(&db.url)
+            .await
+            .unwrap();
+        let report = auth.migrate().await.unwrap();
+        assert!(
+            report.is_empty(),
+            "authgate wanted to change it: {report:?}"
+        );
+        auth.database().close().await;
+    }
+    let authgate = TestApp::on(db, |b| af(b).set_auth_token_header(true)).await;
+    if !migrated_by_better_auth {
+        assert_eq!(
+            better_auth_check_with(&database, TEST_SECRET, AF),
+            json!({ "create": [], "add": [] }),
+            "Better-Auth's migration would change authgate's schema"
+        );
+    }
+    let better_auth = BetterAuthServer::start_with(&database, TEST_SECRET, AF).await;
+    let (node, rust) = sides(&better_auth, &authgate);
+
+    // Better-Auth writes the fields (and replaces a client's role by the default).
+    let mut node_jar = Jar::default();
+    let signed_up = node
+        .send(
+            "/api/auth/sign-up/email",
+            &mut node_jar,
+            json!({
+                "name": "Bob", "email": "bob@example.com", "password": PASSWORD, "age": 42,
+                "newsletter": true, "birthday": "1990-05-17T00:00:00.000Z", "role": "admin",
+            }),
+        )
+        .await;
+    assert_eq!(signed_up.status, 200, "{}", signed_up.text());
+    assert_eq!(signed_up.json()["user"]["role"], "user");
+    let from_node = get_session_text(&node, &node_jar).await;
+    assert!(from_node.contains(r#""role":"user","age":42,"newsletter":true,"birthday":"1990-05-17T00:00:00.000Z","id":"#), "{from_node}");
+    assert_eq!(get_session_text(&rust, &node_jar).await, from_node);
+
+    // authgate writes them; Better-Auth reads the same row the same way.
+    let (rust_jar, _) = {
+        let mut jar = Jar::default();
+        let body =
+            json!({ "name": "Ann", "email": "ann@example.com", "password": PASSWORD, "age": 7 });
+        let response = rust.send("/api/auth/sign-up/email", &mut jar, body).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        (jar, response)
+    };
+    let from_rust = get_session_text(&rust, &rust_jar).await;
+    assert!(
+        from_rust.contains(r#""role":"user","age":7,"newsletter":false,"birthday":null,"id":"#),
+        "{from_rust}"
+    );
+    assert!(from_rust.contains(r#""device":null,"id":"#), "{from_rust}");
+    assert_eq!(get_session_text(&node, &rust_jar).await, from_rust);
+
+    // A role only server code may set, set by authgate's API, is Better-Auth's too.
+    let ann = authgate
+        .auth
+        .api()
+        .find_user_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    authgate
+        .auth
+        .api()
+        .update_user(
+            &ann.id,
+            authgate::api::UpdateUser::new().field("role", "admin"),
+        )
+        .await
+        .unwrap();
+    let session: Value = serde_json::from_str(&get_session_text(&node, &rust_jar).await).unwrap();
+    assert_eq!(session["user"]["role"], "admin");
+
+    // Clients change what they may on either side, and are refused alike what they may not.
+    let mut jar = node_jar.clone();
+    let updated = node
+        .send("/api/auth/update-user", &mut jar, json!({ "age": 43 }))
+        .await;
+    assert_eq!(
+        updated.json(),
+        json!({ "status": true }),
+        "{}",
+        updated.text()
+    );
+    let mut me_jar = node_jar.clone();
+    let me = rust.client.get("/me").send_with(&mut me_jar).await;
+    assert_eq!(me.json()["age"], 43);
+    let mut refused = Vec::new();
+    for side in [&node, &rust] {
+        let mut jar = node_jar.clone();
+        let response = side
+            .send(
+                "/api/auth/update-user",
+                &mut jar,
+                json!({ "role": "admin" }),
+            )
+            .await;
+        refused.push((response.status, response.text()));
+    }
+    assert_eq!(refused[0], refused[1]);
+    assert_eq!(
+        refused[0].1,
+        r#"{"message":"role is not allowed to be set","code":"FIELD_NOT_ALLOWED"}"#
+    );
+
+    // Session fields: set by Better-Auth's update-session, read by authgate, and back.
+    let mut jar = node_jar.clone();
+    let device = node
+        .send(
+            "/api/auth/update-session",
+            &mut jar,
+            json!({ "device": "laptop" }),
+        )
+        .await;
+    assert_eq!(device.status, 200, "{}", device.text());
+    let session: Value = serde_json::from_str(&get_session_text(&rust, &node_jar).await).unwrap();
+    assert_eq!(session["session"]["device"], "laptop");
+    authgate
+        .auth
+        .api()
+        .update_session(
+            &node_jar.session_token(),
+            authgate::fields::Fields::new().with("device", "tv"),
+        )
+        .await
+        .unwrap();
+    let from_node = get_session_text(&node, &node_jar).await;
+    assert!(from_node.contains(r#""device":"tv","id":"#), "{from_node}");
+    assert_eq!(get_session_text(&rust, &node_jar).await, from_node);
+
+    both_directions(&node, &rust).await;
+}
+
 /// Set by `.ci/run` when better-sqlite3 built: then its absence is a failure, not a skip.
 const REQUIRE_SQLITE: &str = "AUTHGATE_INTEROP_REQUIRE_SQLITE";
 
@@ -396,6 +574,44 @@ async fn shared_postgres_migrated_by_authgate() {
     let db = TestDatabase::new_postgres_database().await;
     let url = db.url.clone();
     on_authgates_schema(db, BetterAuthDatabase::Postgres(&url)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_additional_fields_migrated_by_better_auth() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    additional_fields_on_a_shared_database(db, BetterAuthDatabase::Postgres(&url), true).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_additional_fields_migrated_by_authgate() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    additional_fields_on_a_shared_database(db, BetterAuthDatabase::Postgres(&url), false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_additional_fields_migrated_by_better_auth() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    additional_fields_on_a_shared_database(db, BetterAuthDatabase::Sqlite(&path), true).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_additional_fields_migrated_by_authgate() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    additional_fields_on_a_shared_database(db, BetterAuthDatabase::Sqlite(&path), false).await;
 }
 
 #[tokio::test]

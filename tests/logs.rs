@@ -1,6 +1,8 @@
 //! No secret, password or session token appears in any log line at any level (checks 2 and 8):
 //! every `tracing` event of the process, sqlx's and hyper's included, is captured at TRACE
-//! while a full flow runs, then searched.
+//! while a full flow runs (over HTTP and through `auth.api()`, with hooks), then searched. The
+//! same capture holds the audit trail: one `info` event per sign-up, sign-in, sign-out, password
+//! change and revocation, with the user id and the outcome.
 
 mod common;
 
@@ -44,7 +46,15 @@ async fn no_secrets_in_logs(backend: Backend) {
     captured();
     let password = "Pa55word-for-the-log-test";
     let new_password = "N3w-pa55word-for-the-log-test";
-    let app = TestApp::new(backend).await;
+    let hooks = authgate::hooks::DatabaseHooks::new().user_create_after(|user, _| async move {
+        tracing::debug!(user.id = %user.id, "an application's after hook");
+        Ok(())
+    });
+    let app = TestApp::with(backend, |b| {
+        b.user_field("role", authgate::fields::Field::string().default("user"))
+            .database_hooks(hooks)
+    })
+    .await;
     let mut jar = Jar::default();
     let email = format!("logs-{backend:?}@example.com").to_lowercase();
     app.client
@@ -94,7 +104,90 @@ async fn no_secrets_in_logs(backend: Backend) {
         .validate();
     app.post("/api/auth/sign-out", &mut jar, json!({})).await;
 
+    // The same through the server-side API.
+    let api = app.auth.api();
+    let api_password = "Api-pa55word-for-the-log-test";
+    let api_email = format!("api-logs-{backend:?}@example.com").to_lowercase();
+    let created = api
+        .create_user(
+            authgate::api::SignUp::new("Api", &api_email, api_password).field("role", "admin"),
+        )
+        .await
+        .unwrap();
+    let api_session = api
+        .sign_in_email(authgate::api::SignIn::new(&api_email, api_password))
+        .await
+        .unwrap();
+    tokens.push(api_session.session.token.clone());
+    let _ = api
+        .sign_in_email(authgate::api::SignIn::new(&api_email, "wrong-api-password"))
+        .await;
+    api.change_password(
+        &created.id,
+        authgate::api::ChangePassword::new(api_password, new_password),
+    )
+    .await
+    .unwrap();
+    api.set_password(&created.id, api_password).await.unwrap();
+    api.revoke_sessions(&created.id).await.unwrap();
+    api.delete_user(&created.id).await.unwrap();
+
     let log = captured();
+    // The audit trail: who, what, how it went; for HTTP and the API alike.
+    let audit: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("authgate::audit"))
+        .collect();
+    let user_id = app
+        .sql_scalar(&format!(
+            "select {} from {} where {} = '{email}'",
+            common::q(b, "id"),
+            common::q(b, "user"),
+            common::q(b, "email")
+        ))
+        .await
+        .unwrap();
+    for (event, id, outcome, via) in [
+        ("sign_up", Some(user_id.as_str()), "success", "http"),
+        ("sign_in", Some(user_id.as_str()), "success", "http"),
+        ("sign_in", None, "INVALID_EMAIL_OR_PASSWORD", "http"),
+        (
+            "password_changed",
+            Some(user_id.as_str()),
+            "success",
+            "http",
+        ),
+        ("sign_out", Some(user_id.as_str()), "success", "http"),
+        ("sign_up", Some(created.id.as_str()), "success", "api"),
+        ("sign_in", Some(created.id.as_str()), "success", "api"),
+        (
+            "password_changed",
+            Some(created.id.as_str()),
+            "success",
+            "api",
+        ),
+        ("password_set", Some(created.id.as_str()), "success", "api"),
+        (
+            "sessions_revoked",
+            Some(created.id.as_str()),
+            "success",
+            "api",
+        ),
+        ("user_deleted", Some(created.id.as_str()), "success", "api"),
+    ] {
+        let found = audit.iter().any(|line| {
+            line.contains(" INFO ")
+                && line.contains(&format!("event=\"{event}\""))
+                && line.contains(&format!("outcome=\"{outcome}\""))
+                && line.contains(&format!("via=\"{via}\""))
+                && id.is_none_or(|id| line.contains(&format!("user.id=\"{id}\"")))
+        });
+        assert!(
+            found,
+            "no audit event {event} {id:?} {outcome} {via} in:\n{}",
+            audit.join("\n")
+        );
+    }
     assert!(
         log.contains("sqlx::query"),
         "the capture sees sqlx's statements (a control)"
@@ -105,6 +198,9 @@ async fn no_secrets_in_logs(backend: Backend) {
         new_password.to_owned(),
         "wrong-password-logged?".to_owned(),
         "weak-secret-value".to_owned(),
+        api_password.to_owned(),
+        "wrong-api-password".to_owned(),
+        api_session.signed_token.clone(),
     ];
     for token in &tokens {
         let signed = app.auth.sign_session_token(token);

@@ -319,7 +319,72 @@ async fn c03_a_cookie_of_a_dropped_secret_costs_no_query(backend: Backend) {
     assert_eq!(rows.as_deref(), Some("1"), "the row expires on its own");
 }
 
+/// A role check on a route costs no query of its own: the `role` field comes with the session
+/// in the one lookup. The admin's session was made by server code (`auth.api()`), which alone
+/// may set the role.
+async fn a_role_check_costs_no_extra_query(backend: Backend) {
+    use authgate::api::{SignIn, SignUp};
+    use authgate::fields::Field;
+    use authgate::{CurrentUser, SessionLayer};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    let db = single_connection_pool(&test_db.url).await;
+    let auth = builder()
+        .user_field("role", Field::string().default("user"))
+        .build(db.clone())
+        .unwrap();
+    auth.migrate().await.unwrap();
+    async fn admin(user: CurrentUser) -> Result<&'static str, StatusCode> {
+        match user.field::<String>("role").as_deref() {
+            Some("admin") => Ok("admin area"),
+            _ => Err(StatusCode::FORBIDDEN),
+        }
+    }
+    let router = axum::Router::new()
+        .route("/admin", get(admin))
+        .nest("/api/auth", auth.router())
+        .layer(SessionLayer::new(auth.clone()));
+    let (addr, _server) = serve(router).await;
+    let client = Client::new(addr);
+    let api = auth.api();
+    api.create_user(SignUp::new("Root", "root@example.com", "password123").field("role", "admin"))
+        .await
+        .unwrap();
+    let admin_session = api
+        .sign_in_email(SignIn::new("root@example.com", "password123"))
+        .await
+        .unwrap();
+    let mut member = Jar::default();
+    let signed_up = client
+        .post("/api/auth/sign-up/email")
+        .json(&serde_json::json!({ "name": "M", "email": "member@example.com", "password": "password123", "role": "admin" }))
+        .send_with(&mut member)
+        .await;
+    assert_eq!(
+        signed_up.json()["user"]["role"],
+        "user",
+        "clients cannot choose it"
+    );
+
+    let (control, _) = count(scalar(&db, "select 1")).await;
+    assert_eq!(control, 1, "the counter sees statements");
+    let bearer = format!("Bearer {}", admin_session.signed_token);
+    let (queries, response) =
+        count(client.get("/admin").header("authorization", &bearer).send()).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text(), "admin area");
+    assert_eq!(queries, 1, "session, user and role in one query");
+    let (queries, response) = count(client.get("/admin").send_with(&mut member)).await;
+    assert_eq!(response.status, 403);
+    assert_eq!(queries, 1);
+}
+
 backend_tests!(
+    a_role_check_costs_no_extra_query,
     queries_per_request,
     c10_tamper_matrix,
     c03_a_cookie_of_a_dropped_secret_costs_no_query
