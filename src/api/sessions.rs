@@ -207,7 +207,7 @@ pub(crate) async fn end_session(
         Ok(Some(session)) => {
             let deleted = delete_with_hooks(
                 core,
-                &[session.clone()],
+                std::slice::from_ref(&session),
                 ctx,
                 core.database.delete_session(token),
             )
