@@ -81,6 +81,8 @@ statements! {
     create_account_user_index = r#"create index "account_userId_idx" on "account" ("userId")"#;
     create_verification_identifier_index = r#"create index "verification_identifier_idx" on "verification" ("identifier")"#;
 
+    /// The counter after MySQL's upsert (the other dialects read it from `RETURNING`).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     rate_limit_read = r#"select "count", "lastRequest" from "rateLimit" where "key" = $1"#;
     rate_limit_forget = r#"delete from "rateLimit" where "key" = $1"#;
     /// Drops counters idle since before $1.
