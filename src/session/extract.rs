@@ -160,7 +160,10 @@ async fn resolve(parts: &Parts) -> Result<Option<Arc<SessionWithUser>>, AuthReje
 /// The rejection of an anonymous request (the 401 explains a refused unsigned bearer token).
 fn unauthenticated(parts: &Parts) -> AuthRejection {
     match lookup(parts) {
-        Ok(lookup) => AuthRejection::Denied(lookup.anonymous_error()),
+        Ok(lookup) if lookup.refused_unsigned_bearer() => {
+            AuthRejection::Denied(lookup.anonymous_error())
+        }
+        Ok(_) => AuthRejection::Unauthenticated,
         Err(missing) => missing,
     }
 }

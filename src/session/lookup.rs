@@ -97,6 +97,11 @@ impl SessionLookup {
         }
     }
 
+    /// Whether the request sent a bare session token as a bearer token, which was refused.
+    pub(crate) fn refused_unsigned_bearer(&self) -> bool {
+        self.unsigned_bearer
+    }
+
     /// The 401 for a request without a valid session: it says what a bearer client must send
     /// when it sent the raw token.
     pub(crate) fn anonymous_error(&self) -> AuthError {
