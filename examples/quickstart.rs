@@ -89,19 +89,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn health(
     axum::extract::State(auth): axum::extract::State<Auth>,
-) -> (StatusCode, Json<serde_json::Value>) {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     match auth.health().await {
         Ok(()) => (
             StatusCode::OK,
             Json(serde_json::json!({ "status": "ok", "database": "reachable" })),
-        ),
+        )
+            .into_response(),
         Err(err) => {
-            // The details are for the operator's log, not for whoever asks.
-            tracing::warn!(error = %err, "health check failed");
+            // The details are for the operator's log, not for whoever asks. During an outage
+            // this answers at once (authgate's circuit is open), like every other 503.
+            tracing::debug!(error = %err, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "1")],
                 Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
             )
+                .into_response()
         }
     }
 }

@@ -209,7 +209,8 @@ impl AuthConfig {
     /// # Errors
     /// [`Error::Database`] when the database cannot be reached.
     pub async fn connect(self, url: &str) -> Result<Auth, Error> {
-        Ok(Auth::new(self, Database::connect(url).await?))
+        let database = Database::connect_with(url, &self.database).await?;
+        Ok(Auth::new(self, database))
     }
 
     /// Uses an existing pool.

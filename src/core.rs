@@ -30,12 +30,13 @@ impl Core {
             config.session.expires_in,
             config.bearer.expose_token,
         );
-        let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let database = Store::new(
             database,
+            config.database,
             config.user_fields.clone(),
             config.session_fields.clone(),
         );
+        let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let hooks = config.hooks.clone();
         Self {
             config,

@@ -107,7 +107,9 @@ impl AuthError {
 impl From<StoreError> for AuthError {
     fn from(err: StoreError) -> Self {
         if err.is_unavailable() {
-            tracing::warn!(error = %err, "database unavailable");
+            // The store's circuit logs outages itself, one line and then summaries, not one
+            // line per request.
+            tracing::debug!(error = %err, "database unavailable");
             Self::database_unavailable()
         } else {
             tracing::error!(error = %err, "database error");
@@ -138,6 +140,11 @@ impl From<Limited> for AuthError {
     fn from(limited: Limited) -> Self {
         match limited {
             Limited::Blocked(seconds) => AuthError::too_many_requests().with_retry_after(seconds),
+            Limited::CountersUnavailable(err) if err.is_unavailable() => {
+                // Logged by the store's circuit (rate-limited), as every outage is.
+                tracing::debug!(error = %err, "rate-limit counters unavailable; refusing the request");
+                AuthError::database_unavailable()
+            }
             Limited::CountersUnavailable(err) => {
                 tracing::error!(error = %err, "rate-limit counters unavailable; refusing the request");
                 AuthError::database_unavailable()

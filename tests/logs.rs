@@ -243,3 +243,101 @@ async fn an_unknown_client_address_is_warned_about() {
         "no warning in the log"
     );
 }
+
+/// The outage log (issue 9), on the database servers (behind a TCP proxy the test closes).
+mod outage {
+    use super::*;
+
+    /// An outage is logged as one WARN line when it begins, a summary with counts now and then,
+    /// and one line when it ends, not one line per failed request; every line names the
+    /// database's address, none its password.
+    async fn an_outage_is_logged_once_then_summarised(backend: Backend) {
+        use std::time::{Duration, Instant};
+        const REQUESTS: usize = 300;
+        captured();
+        let db = common::TestDatabase::new(backend).await;
+        let proxy = common::outage::TcpProxy::start(common::outage::server_addr(&db.url)).await;
+        let mut url = url::Url::parse(&proxy.url_for(&db.url)).unwrap();
+        if backend == Backend::Postgres {
+            // The test server trusts local connections whatever the password.
+            url.set_password(Some("Outage-pa55word")).unwrap();
+        }
+        // A short probe interval: a summary line every second instead of every ten.
+        let auth = common::builder()
+            .database_probe_interval(Duration::from_millis(100))
+            .validate()
+            .unwrap()
+            .connect(url.as_str())
+            .await
+            .unwrap();
+        auth.migrate().await.unwrap();
+        let (addr, _server) = common::serve(common::app_router(&auth)).await;
+        let client = common::Client::new(addr);
+        let mut jar = Jar::default();
+        let signed_up = client
+            .post("/api/auth/sign-up/email")
+            .json(&json!({ "name": "Out", "email": "outage-log@example.com", "password": "password123" }))
+            .send_with(&mut jar)
+            .await;
+        assert_eq!(signed_up.status, 200);
+
+        proxy.refuse();
+        let started = Instant::now();
+        let mut answered = 0;
+        while answered < REQUESTS || started.elapsed() < Duration::from_millis(2500) {
+            let batch: Vec<_> = (0..10)
+                .map(|_| {
+                    let (client, mut jar) = (client.clone(), jar.clone());
+                    tokio::spawn(async move { client.get("/me").send_with(&mut jar).await.status })
+                })
+                .collect();
+            for request in batch {
+                assert_eq!(request.await.unwrap(), 503);
+                answered += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        proxy.reopen();
+        let back = Instant::now();
+        while client.get("/me").send_with(&mut jar).await.status != 200 {
+            assert!(back.elapsed() < Duration::from_secs(30), "no recovery");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let at = format!("at 127.0.0.1:{}", proxy.addr.port());
+        let log = captured();
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(" WARN ") && l.contains(&at))
+            .collect();
+        let count = |what: &str| warnings.iter().filter(|l| l.contains(what)).count();
+        assert_eq!(count("database unreachable"), 1, "{warnings:#?}");
+        assert!(count("database still unavailable") >= 1, "{warnings:#?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|l| l.contains("database still unavailable")
+                    && l.contains("requests answered 503")),
+            "{warnings:#?}"
+        );
+        assert_eq!(count("database reachable again"), 1, "{warnings:#?}");
+        // 2.5 s of summaries, one a second, give or take a loaded machine: far from one a request.
+        assert!(
+            warnings.len() <= 10 && answered >= REQUESTS,
+            "{} warnings for {answered} failed requests: {warnings:#?}",
+            warnings.len()
+        );
+        assert!(
+            warnings
+                .iter()
+                .all(|l| l.contains("connection refused") || l.contains("reachable again")),
+            "{warnings:#?}"
+        );
+        assert!(
+            !log.contains("Outage-pa55word"),
+            "the password is in the log"
+        );
+    }
+
+    server_backend_tests!(an_outage_is_logged_once_then_summarised);
+}

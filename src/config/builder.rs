@@ -16,6 +16,7 @@ use crate::hooks::DatabaseHooks;
 use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing};
 use crate::session::policy::SessionSettings;
+use crate::store::OutageSettings;
 
 // The groups' settings. Their defaults, checks and setters are in the group's file.
 
@@ -90,6 +91,7 @@ pub struct AuthBuilder {
     pub(super) environment: Environment,
     pub(super) fields: FieldOptions,
     pub(super) hooks: DatabaseHooks,
+    pub(super) database: OutageSettings,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -148,6 +150,7 @@ impl AuthBuilder {
             .advanced
             .resolve(base_url.scheme() == "https", base_url.host_str())?;
         let (user_fields, session_fields) = self.fields.check()?;
+        self.database.check()?;
 
         Ok(AuthConfig {
             secrets,
@@ -164,6 +167,7 @@ impl AuthBuilder {
             user_fields,
             session_fields,
             hooks: self.hooks,
+            database: self.database,
         })
     }
 }
@@ -203,6 +207,7 @@ pub struct AuthConfig {
     pub(crate) user_fields: FieldSet,
     pub(crate) session_fields: FieldSet,
     pub(crate) hooks: DatabaseHooks,
+    pub(crate) database: OutageSettings,
 }
 
 impl fmt::Debug for AuthConfig {

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use super::algorithm::{Decision, client_key, retry_after, window_ms};
 use super::memory::MemoryStore;
 use super::rules::{RateLimit, RateLimitStorage, Rule};
-use crate::store::{Database, StoreError};
+use crate::store::{Store, StoreError};
 use crate::timestamp;
 
 /// Why a request may not proceed.
@@ -23,11 +23,11 @@ pub(crate) enum Limited {
 pub(crate) struct Limiter {
     rules: RateLimit,
     memory: MemoryStore,
-    database: Database,
+    database: Store,
 }
 
 impl Limiter {
-    pub(crate) fn new(rules: RateLimit, database: Database) -> Self {
+    pub(crate) fn new(rules: RateLimit, database: Store) -> Self {
         Self {
             rules,
             memory: MemoryStore::default(),

@@ -1,28 +1,37 @@
 //! [`Store`]: the database pool of one `Auth` with the row statements its configuration's
-//! additional fields call for (built once, in `dynamic_sql.rs`). It dereferences to the
-//! [`Database`], whose methods need no configuration.
+//! additional fields call for (built once, in `dynamic_sql.rs`), and the circuit every
+//! statement goes through (`circuit.rs`). Its methods live in the files for their tables.
 
-use std::ops::Deref;
+use std::future::Future;
 use std::sync::Arc;
 
-use super::Database;
+use super::circuit::{Circuit, OutageSettings};
 use super::dynamic_sql::RowStatements;
+use super::{Database, StoreError, address};
 use crate::fields::FieldSet;
 
-/// The pool and the configured row statements.
+/// The pool, the configured row statements and the circuit.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     database: Database,
+    circuit: Circuit,
     pub(super) rows: Arc<RowStatements>,
     pub(super) user_fields: FieldSet,
     pub(super) session_fields: FieldSet,
 }
 
 impl Store {
-    pub(crate) fn new(database: Database, user_fields: FieldSet, session_fields: FieldSet) -> Self {
+    pub(crate) fn new(
+        database: Database,
+        outage: OutageSettings,
+        user_fields: FieldSet,
+        session_fields: FieldSet,
+    ) -> Self {
         let rows = RowStatements::new(database.dialect(), &user_fields, &session_fields);
+        let circuit = Circuit::new(address::of(&database), outage);
         Self {
             database,
+            circuit,
             rows: Arc::new(rows),
             user_fields,
             session_fields,
@@ -33,12 +42,17 @@ impl Store {
     pub(crate) fn database(&self) -> &Database {
         &self.database
     }
-}
 
-impl Deref for Store {
-    type Target = Database;
-
-    fn deref(&self) -> &Database {
-        &self.database
+    /// Runs one store operation through the circuit (see `guarded!`).
+    pub(super) async fn guard<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.circuit.admit()?;
+        match operation.await {
+            Ok(value) => Ok(value),
+            Err(err) if err.is_unavailable() => Err(self.circuit.failed(err, &self.database).await),
+            Err(err) => Err(err),
+        }
     }
 }

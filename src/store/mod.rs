@@ -39,6 +39,25 @@ macro_rules! dispatch {
     };
 }
 
+/// Like `dispatch!`, on a [`Store`], through its circuit: refused at once (503) while the
+/// database is known unreachable; a failure that means "unavailable" is reported to the
+/// circuit and named with its cause and the database's address. The value of `$body`, or an
+/// early `Err` return from the enclosing function.
+macro_rules! guarded {
+    ($store:expr, |$pool:ident, $sql:ident| $body:expr) => {{
+        let store: &$crate::store::Store = $store;
+        store
+            .guard(async {
+                Ok::<_, $crate::store::StoreError>(dispatch!(store.database(), |$pool, $sql| {
+                    $body
+                }))
+            })
+            .await?
+    }};
+}
+
+mod address;
+mod circuit;
 mod datetime;
 mod dynamic_sql;
 mod handle;
@@ -58,15 +77,12 @@ mod users;
 
 use std::fmt;
 
+pub(crate) use circuit::OutageSettings;
 pub(crate) use datetime::DbTime;
 pub(crate) use handle::Store;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
 pub(crate) use users::SessionsAfterPasswordChange;
-
-/// How long a request waits for a pooled connection before answering 503: an unreachable
-/// database should fail requests quickly, not hold them for sqlx's default 30 seconds.
-pub(crate) const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A connection pool to one of the supported databases.
 ///
@@ -178,30 +194,75 @@ pub enum StoreError {
 }
 
 /// An error of the database driver, kept opaque so that authgate's API does not change with
-/// the driver's: its message, and the driver's error as `source()`.
+/// the driver's: its message (with the database's address where it is known, never the
+/// credentials), and the driver's error as `source()`.
 #[derive(Debug)]
-pub struct DriverError(sqlx::Error);
+pub struct DriverError {
+    cause: Cause,
+    /// Where the database is (`127.0.0.1:5432`), as `address::of` describes it.
+    at: Option<std::sync::Arc<str>>,
+}
+
+#[derive(Debug)]
+enum Cause {
+    Driver(sqlx::Error),
+    /// The circuit is open: the last connection attempt failed for this reason, and no request
+    /// tries again until the background probe reaches the database.
+    CircuitOpen(std::sync::Arc<str>),
+}
+
+impl DriverError {
+    fn new(err: sqlx::Error) -> Self {
+        Self {
+            cause: Cause::Driver(err),
+            at: None,
+        }
+    }
+
+    /// The error with the database's address, for its message.
+    pub(crate) fn at(mut self, address: std::sync::Arc<str>) -> Self {
+        self.at = Some(address);
+        self
+    }
+
+    fn driver(&self) -> Option<&sqlx::Error> {
+        match &self.cause {
+            Cause::Driver(err) => Some(err),
+            Cause::CircuitOpen(_) => None,
+        }
+    }
+}
 
 impl fmt::Display for DriverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        match (&self.cause, &self.at) {
+            (Cause::Driver(err), None) => fmt::Display::fmt(err, f),
+            (Cause::Driver(err), Some(at)) => write!(f, "{} at {at}", address::describe(err)),
+            (Cause::CircuitOpen(cause), at) => {
+                f.write_str(cause)?;
+                if let Some(at) = at {
+                    write!(f, " at {at}")?;
+                }
+                f.write_str(" (not retried until the background probe reaches the database)")
+            }
+        }
     }
 }
 
 impl std::error::Error for DriverError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
+        self.driver().map(|err| err as _)
     }
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         if is_unavailable(&err) {
-            StoreError::Unavailable(DriverError(err))
+            StoreError::Unavailable(DriverError::new(err))
         } else if matches!(err, sqlx::Error::Configuration(_)) {
-            StoreError::InvalidOptions(DriverError(err))
+            StoreError::InvalidOptions(DriverError::new(err))
         } else {
-            StoreError::Query(DriverError(err))
+            StoreError::Query(DriverError::new(err))
         }
     }
 }
@@ -215,7 +276,49 @@ impl StoreError {
 
     /// Whether the failure is a unique-constraint violation.
     pub(crate) fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Query(DriverError(sqlx::Error::Database(db))) if db.is_unique_violation())
+        matches!(self, StoreError::Query(err) if matches!(err.driver(), Some(sqlx::Error::Database(db)) if db.is_unique_violation()))
+    }
+
+    /// The error with the database's address in its message (driver errors only).
+    pub(crate) fn at(self, address: std::sync::Arc<str>) -> Self {
+        match self {
+            StoreError::Unavailable(err) => StoreError::Unavailable(err.at(address)),
+            StoreError::Query(err) => StoreError::Query(err.at(address)),
+            StoreError::InvalidOptions(err) => StoreError::InvalidOptions(err.at(address)),
+            other => other,
+        }
+    }
+
+    /// 503 at once: the circuit is open after `cause`.
+    pub(crate) fn circuit_open(cause: std::sync::Arc<str>, address: std::sync::Arc<str>) -> Self {
+        StoreError::Unavailable(DriverError {
+            cause: Cause::CircuitOpen(cause),
+            at: Some(address),
+        })
+    }
+
+    /// Why, in a few words and without the address: `connection refused`.
+    pub(crate) fn cause(&self) -> String {
+        match self {
+            StoreError::Unavailable(err)
+            | StoreError::Query(err)
+            | StoreError::InvalidOptions(err) => match &err.cause {
+                Cause::Driver(driver) => address::describe(driver),
+                Cause::CircuitOpen(cause) => cause.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether this is the circuit's own fast refusal (counted and logged by the circuit).
+    pub(crate) fn is_circuit_open(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(DriverError {
+                cause: Cause::CircuitOpen(_),
+                ..
+            })
+        )
     }
 }
 
@@ -265,7 +368,33 @@ impl Database {
     /// # Errors
     /// [`StoreError::UnsupportedUrl`] for a scheme this build cannot serve, or the driver's
     /// error when the database cannot be reached.
+    ///
+    /// Requests wait at most 500 ms for a pooled connection (the default of
+    /// [`database_acquire_timeout`](crate::AuthBuilder::database_acquire_timeout)); a
+    /// database that cannot be reached fails at once with the cause and the address, e.g.
+    /// `connection refused at 127.0.0.1:5432`, never with the URL's credentials.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &OutageSettings::default()).await
+    }
+
+    /// [`connect`](Self::connect) with the configured outage settings.
+    pub(crate) async fn connect_with(
+        url: &str,
+        settings: &OutageSettings,
+    ) -> Result<Self, StoreError> {
+        let database = Self::open_pool(url, settings).await?;
+        // One connection now, outside the pool, so that a database that cannot be reached
+        // fails start-up with the driver's own reason (sqlx's pool retries a refused
+        // connection until its timeout and then reports only "pool timed out").
+        let address = address::of(&database);
+        database
+            .connect_directly(settings.startup_timeout())
+            .await
+            .map_err(|err| err.at(address))?;
+        Ok(database)
+    }
+
+    async fn open_pool(url: &str, settings: &OutageSettings) -> Result<Self, StoreError> {
         let scheme = url
             .split(':')
             .next()
@@ -283,11 +412,11 @@ impl Database {
         };
         match feature {
             #[cfg(feature = "sqlite")]
-            "sqlite" => sqlite::connect(url).await,
+            "sqlite" => sqlite::connect(url, settings.acquire_timeout).await,
             #[cfg(feature = "postgres")]
-            "postgres" => postgres::connect(url).await,
+            "postgres" => postgres::connect(url, settings.acquire_timeout),
             #[cfg(feature = "mysql")]
-            "mysql" => mysql::connect(url).await,
+            "mysql" => mysql::connect(url, settings.acquire_timeout),
             missing => Err(StoreError::UnsupportedUrl(format!(
                 "this build of authgate lacks the `{missing}` feature needed for {scheme}: URLs; \
                  enable it in Cargo.toml (authgate = {{ features = [\"{missing}\"] }})"
@@ -310,5 +439,30 @@ impl Database {
     /// Closes the pool: waits for checked-out connections to come back, then closes them.
     pub async fn close(&self) {
         dispatch!(self, |pool, _sql| pool.close().await)
+    }
+
+    /// Opens one connection outside the pool and closes it again: whether the database can be
+    /// reached now, with the driver's reason when not. A database that does not answer within
+    /// `timeout` is unavailable too.
+    pub(crate) async fn connect_directly(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        use sqlx::{ConnectOptions, Connection};
+        dispatch!(self, |pool, _sql| {
+            let options = pool.connect_options();
+            match tokio::time::timeout(timeout, options.connect()).await {
+                Ok(Ok(connection)) => {
+                    // The goodbye need not hold up the caller.
+                    tokio::spawn(connection.close());
+                    Ok(())
+                }
+                Ok(Err(err)) => Err(StoreError::from(err)),
+                Err(_) => Err(StoreError::from(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {} ms", timeout.as_millis()),
+                )))),
+            }
+        })
     }
 }

@@ -3,23 +3,28 @@
 use super::sqlx;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::mysql::{MySql, MySqlPoolOptions, MySqlTypeInfo, MySqlValueRef};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlPoolOptions, MySqlTypeInfo, MySqlValueRef};
 use sqlx::{Decode, Encode, Type};
 use time::OffsetDateTime;
 
 use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 
-pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
+/// The pool, connecting lazily: `Database::connect_with` makes the first connection itself, to
+/// report why it fails.
+pub(super) fn connect(url: &str, acquire_timeout: Duration) -> Result<Database, StoreError> {
     // sqlx sets the session `time_zone` to `+00:00`, so `timestamp(3)` values and
     // `CURRENT_TIMESTAMP(3)` defaults are UTC, as mysql2 with `timezone: "Z"` writes them.
     let url = url
         .strip_prefix("mariadb:")
         .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
+    let options = MySqlConnectOptions::from_str(&url)?;
     let pool = MySqlPoolOptions::new()
-        .acquire_timeout(super::ACQUIRE_TIMEOUT)
-        .connect(&url)
-        .await?;
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy_with(options);
     Ok(Database::MySql(pool))
 }
 

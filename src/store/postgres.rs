@@ -3,18 +3,25 @@
 use super::sqlx;
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgArgumentBuffer, PgPoolOptions, PgTypeInfo, PgValueRef, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{
+    PgArgumentBuffer, PgConnectOptions, PgPoolOptions, PgTypeInfo, PgValueRef, Postgres,
+};
 use sqlx::{Decode, Encode, Type};
 use time::OffsetDateTime;
 
 use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 
-pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
+/// The pool, connecting lazily: `Database::connect_with` makes the first connection itself, to
+/// report why it fails.
+pub(super) fn connect(url: &str, acquire_timeout: Duration) -> Result<Database, StoreError> {
+    let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
-        .acquire_timeout(super::ACQUIRE_TIMEOUT)
-        .connect(url)
-        .await?;
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy_with(options);
     Ok(Database::Postgres(pool))
 }
 

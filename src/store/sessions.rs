@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::dynamic_sql::offsets;
 use super::handle::Store;
 use super::rows::{bind_field_changes, bind_fields};
-use super::{Database, DbTime, StoreError, rows};
+use super::{DbTime, StoreError, rows};
 use crate::model::{Session, SessionUpdate, SessionWithUser};
 
 /// The insert of a new session row, bound and ready to execute on a pool or a transaction.
@@ -49,7 +49,7 @@ impl Store {
         token: &str,
     ) -> Result<Option<SessionWithUser>, StoreError> {
         let user_fields = self.user_fields.len();
-        let found = dispatch!(self.database(), |pool, _sql| {
+        let found = guarded!(self, |pool, _sql| {
             let row = sqlx::query(self.rows.session_with_user.clone())
                 .bind(token)
                 .fetch_optional(pool)
@@ -76,7 +76,7 @@ impl Store {
         &self,
         token: &str,
     ) -> Result<Option<Session>, StoreError> {
-        let found = dispatch!(self.database(), |pool, _sql| {
+        let found = guarded!(self, |pool, _sql| {
             sqlx::query(self.rows.session_by_token.clone())
                 .bind(token)
                 .fetch_optional(pool)
@@ -88,7 +88,7 @@ impl Store {
     }
 
     pub(crate) async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        dispatch!(self.database(), |pool, _sql| {
+        guarded!(self, |pool, _sql| {
             insert_session!(self, session).execute(pool).await?;
         });
         Ok(())
@@ -101,7 +101,7 @@ impl Store {
         change: &SessionUpdate,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let affected = dispatch!(self.database(), |pool, _sql| {
+        let affected = guarded!(self, |pool, _sql| {
             let query = sqlx::query(self.rows.update_session.clone())
                 .bind(change.expires_at.is_some())
                 .bind(change.expires_at.map(DbTime));
@@ -117,7 +117,7 @@ impl Store {
 
     /// Every session of `user_id`, expired ones included, oldest first.
     pub(crate) async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
-        let sessions = dispatch!(self.database(), |pool, _sql| {
+        let sessions = guarded!(self, |pool, _sql| {
             sqlx::query(self.rows.list_sessions.clone())
                 .bind(user_id)
                 .fetch_all(pool)
@@ -130,9 +130,9 @@ impl Store {
     }
 }
 
-impl Database {
+impl Store {
     pub(crate) async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_session.as_str())
                 .bind(token)
                 .execute(pool)
@@ -147,7 +147,7 @@ impl Database {
         token: &str,
         user_id: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_session_of_user.as_str())
                 .bind(token)
                 .bind(user_id)
@@ -158,7 +158,7 @@ impl Database {
     }
 
     pub(crate) async fn delete_user_sessions(&self, user_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_user_sessions.as_str())
                 .bind(user_id)
                 .execute(pool)
@@ -173,7 +173,7 @@ impl Database {
         user_id: &str,
         keep_token: &str,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_other_sessions.as_str())
                 .bind(user_id)
                 .bind(keep_token)

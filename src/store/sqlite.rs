@@ -15,7 +15,10 @@ use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 use crate::timestamp;
 
-pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
+pub(super) async fn connect(
+    url: &str,
+    acquire_timeout: std::time::Duration,
+) -> Result<Database, StoreError> {
     let mut options = SqliteConnectOptions::from_str(url)?.foreign_keys(true);
     if !url.contains("mode=") {
         // Better-Auth (better-sqlite3) creates the file; so does a bare `sqlite://app.db` here.
@@ -26,7 +29,7 @@ pub(super) async fn connect(url: &str) -> Result<Database, StoreError> {
         options = options.journal_mode(SqliteJournalMode::Wal);
     }
     let pool = SqlitePoolOptions::new()
-        .acquire_timeout(super::ACQUIRE_TIMEOUT)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await?;
     Ok(Database::Sqlite(pool))

@@ -3,6 +3,7 @@
 //! would bring a second RustCrypto tree (sha2 0.10) into every build of authgate.
 
 pub(crate) use sqlx_core::column::ColumnIndex;
+pub(crate) use sqlx_core::connection::{ConnectOptions, Connection};
 pub(crate) use sqlx_core::decode::Decode;
 pub(crate) use sqlx_core::encode::Encode;
 pub(crate) use sqlx_core::error::Error;

@@ -5,7 +5,7 @@ use super::handle::Store;
 use super::rows::{bind_field_changes, bind_fields};
 use super::sessions::insert_session;
 use super::sqlx;
-use super::{Database, DbTime, StoreError, rows};
+use super::{DbTime, StoreError, rows};
 use time::OffsetDateTime;
 
 use crate::model::{Account, Session, User, UserUpdate};
@@ -49,7 +49,7 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Option<UserWithPassword>, StoreError> {
-        let found = dispatch!(self.database(), |pool, _sql| {
+        let found = guarded!(self, |pool, _sql| {
             let row = sqlx::query(self.rows.user_by_email.clone())
                 .bind(email)
                 .fetch_optional(pool)
@@ -69,7 +69,7 @@ impl Store {
 
     /// The user with this id.
     pub(crate) async fn user_by_id(&self, user_id: &str) -> Result<Option<User>, StoreError> {
-        let found = dispatch!(self.database(), |pool, _sql| {
+        let found = guarded!(self, |pool, _sql| {
             let row = sqlx::query(self.rows.user_by_id.clone())
                 .bind(user_id)
                 .fetch_optional(pool)
@@ -92,7 +92,7 @@ impl Store {
         account: &Account,
         session: Option<&Session>,
     ) -> Result<(), StoreError> {
-        dispatch!(self.database(), |pool, sql| {
+        guarded!(self, |pool, sql| {
             let mut tx = pool.begin().await?;
             let insert = sqlx::query(self.rows.insert_user.clone())
                 .bind(&user.id)
@@ -121,7 +121,7 @@ impl Store {
         change: &UserUpdate,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let affected = dispatch!(self.database(), |pool, _sql| {
+        let affected = guarded!(self, |pool, _sql| {
             let query = sqlx::query(self.rows.update_user.clone())
                 .bind(change.name.is_some())
                 .bind(change.name.as_deref())
@@ -152,7 +152,7 @@ impl Store {
         if let SessionsAfterPasswordChange::Keep = sessions {
             return self.update_password(user_id, hash, now).await;
         }
-        dispatch!(self.database(), |pool, sql| {
+        guarded!(self, |pool, sql| {
             let mut tx = pool.begin().await?;
             sqlx::query(sql.update_password.as_str())
                 .bind(hash)
@@ -173,14 +173,14 @@ impl Store {
     }
 }
 
-impl Database {
+impl Store {
     /// The password hash of the user's credential account: `None` without such an account,
     /// `Some(None)` when it has no password.
     pub(crate) async fn credential_password(
         &self,
         user_id: &str,
     ) -> Result<Option<Option<String>>, StoreError> {
-        let found = dispatch!(self, |pool, sql| {
+        let found = guarded!(self, |pool, sql| {
             sqlx::query_scalar::<_, Option<String>>(sql.credential_password.as_str())
                 .bind(user_id)
                 .fetch_optional(pool)
@@ -194,7 +194,7 @@ impl Database {
         &self,
         user_id: &str,
     ) -> Result<Option<Account>, StoreError> {
-        let found = dispatch!(self, |pool, sql| {
+        let found = guarded!(self, |pool, sql| {
             sqlx::query(sql.credential_account.as_str())
                 .bind(user_id)
                 .fetch_optional(pool)
@@ -207,7 +207,7 @@ impl Database {
 
     /// Every account of the user.
     pub(crate) async fn user_accounts(&self, user_id: &str) -> Result<Vec<Account>, StoreError> {
-        let found = dispatch!(self, |pool, sql| {
+        let found = guarded!(self, |pool, sql| {
             sqlx::query(sql.user_accounts.as_str())
                 .bind(user_id)
                 .fetch_all(pool)
@@ -220,7 +220,7 @@ impl Database {
     }
 
     pub(crate) async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             insert_account!(sql, account).execute(pool).await?;
         });
         Ok(())
@@ -232,7 +232,7 @@ impl Database {
         hash: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.update_password.as_str())
                 .bind(hash)
                 .bind(DbTime(now))
@@ -246,7 +246,7 @@ impl Database {
     /// Deletes a user with its sessions and accounts (explicitly: MySQL 8 ignores the inline
     /// foreign keys that would cascade elsewhere).
     pub(crate) async fn delete_user(&self, user_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             let mut tx = pool.begin().await?;
             sqlx::query(sql.delete_user_sessions.as_str())
                 .bind(user_id)
@@ -270,7 +270,7 @@ impl Database {
     pub(crate) async fn probe(&self) -> Result<(), StoreError> {
         let probe_id = crate::crypto::token::new_id();
         let now = DbTime(timestamp::now());
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             let _: i64 = sqlx::query_scalar(sql.probe_session_table.as_str())
                 .bind(&probe_id)
                 .fetch_one(pool)

@@ -15,7 +15,8 @@ pub struct TcpProxy {
     /// Added before each chunk is forwarded, in milliseconds.
     delay_ms: Arc<AtomicU64>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
-    accept: tokio::task::JoinHandle<()>,
+    accept: Mutex<tokio::task::JoinHandle<()>>,
+    upstream: SocketAddr,
 }
 
 impl TcpProxy {
@@ -26,41 +27,78 @@ impl TcpProxy {
         let up = Arc::new(AtomicBool::new(true));
         let delay_ms = Arc::new(AtomicU64::new(0));
         let connections: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
-        let accept = {
-            let (up, connections, delay_ms) = (up.clone(), connections.clone(), delay_ms.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Ok((client, _)) = listener.accept().await else {
-                        return;
-                    };
-                    if !up.load(Ordering::SeqCst) {
-                        drop(client); // refused: the "database" is down
-                        continue;
-                    }
-                    let delay_ms = delay_ms.clone();
-                    let task = tokio::spawn(async move {
-                        if let Ok(server) = TcpStream::connect(upstream).await {
-                            let (client_read, client_write) = client.into_split();
-                            let (server_read, server_write) = server.into_split();
-                            tokio::join!(
-                                forward(client_read, server_write, delay_ms.clone()),
-                                forward(server_read, client_write, delay_ms),
-                            );
-                        }
-                    });
-                    connections.lock().unwrap().push(task.abort_handle());
-                }
-            })
-        };
+        let accept = accept_loop(listener, upstream, &up, &connections, &delay_ms);
         Self {
             addr,
             up,
             delay_ms,
             connections,
-            accept,
+            accept: Mutex::new(accept),
+            upstream,
         }
     }
 
+    /// Cuts every open connection and closes the port, so that connecting is refused
+    /// (ECONNREFUSED), as with a stopped database server; [`up`](Self::up) opens it again.
+    pub fn refuse(&self) {
+        self.accept.lock().unwrap().abort();
+        self.down();
+    }
+
+    /// Opens the port again after [`refuse`](Self::refuse), and accepts connections.
+    pub fn reopen(&self) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket.bind(self.addr).unwrap();
+        let listener = socket.listen(1024).unwrap();
+        *self.accept.lock().unwrap() = accept_loop(
+            listener,
+            self.upstream,
+            &self.up,
+            &self.connections,
+            &self.delay_ms,
+        );
+        self.up();
+    }
+}
+
+/// Forwards each accepted connection to `upstream` while `up`; drops it otherwise.
+fn accept_loop(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    up: &Arc<AtomicBool>,
+    connections: &Arc<Mutex<Vec<AbortHandle>>>,
+    delay_ms: &Arc<AtomicU64>,
+) -> tokio::task::JoinHandle<()> {
+    {
+        let (up, connections, delay_ms) = (up.clone(), connections.clone(), delay_ms.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up.load(Ordering::SeqCst) {
+                    drop(client); // refused: the "database" is down
+                    continue;
+                }
+                let delay_ms = delay_ms.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(upstream).await {
+                        let (client_read, client_write) = client.into_split();
+                        let (server_read, server_write) = server.into_split();
+                        tokio::join!(
+                            forward(client_read, server_write, delay_ms.clone()),
+                            forward(server_read, client_write, delay_ms),
+                        );
+                    }
+                });
+                connections.lock().unwrap().push(task.abort_handle());
+            }
+        })
+    }
+}
+
+impl TcpProxy {
     /// Delays every chunk in both directions by `delay` (zero: no delay).
     pub fn set_delay(&self, delay: Duration) {
         self.delay_ms
@@ -92,7 +130,7 @@ impl TcpProxy {
 impl Drop for TcpProxy {
     fn drop(&mut self) {
         self.down();
-        self.accept.abort();
+        self.accept.lock().unwrap().abort();
     }
 }
 

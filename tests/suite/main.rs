@@ -13,6 +13,7 @@ mod first_hour;
 mod flows;
 mod hooks;
 mod outage;
+mod outage_load;
 mod rate_limit;
 mod security;
 mod server_faults;
