@@ -17,4 +17,5 @@ mod outage_load;
 mod rate_limit;
 mod security;
 mod server_faults;
+mod server_timeouts;
 mod session;
