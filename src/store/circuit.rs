@@ -21,15 +21,16 @@ pub(crate) const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(500);
 pub(crate) const DEFAULT_PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// While the circuit is open, a summary line every this many probe intervals (10 s by default).
 const SUMMARY_EVERY: u32 = 10;
-/// Start-up waits at least this long for the first connection: a slow first handshake should
-/// not stop an application from starting.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection attempt outside the pool (at start-up, to decide whether the circuit opens,
+/// and the probe's) waits at least this long: a handshake that is merely slow, on a loaded
+/// machine or server, must not pass for an outage. A refused connection fails at once anyway.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What a store does when its database cannot be reached (the builder's
 /// `database_acquire_timeout` and `database_probe_interval`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OutageSettings {
-    /// How long a request waits for a pooled connection, and a probe for its connection.
+    /// How long a request waits for a pooled connection.
     pub(crate) acquire_timeout: Duration,
     /// How often the background probe tries to connect while the circuit is open.
     pub(crate) probe_interval: Duration,
@@ -45,9 +46,9 @@ impl Default for OutageSettings {
 }
 
 impl OutageSettings {
-    /// How long start-up waits for its first connection.
-    pub(crate) fn startup_timeout(&self) -> Duration {
-        self.acquire_timeout.max(STARTUP_TIMEOUT)
+    /// How long a connection attempt outside the pool waits for the database.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.acquire_timeout.max(CONNECT_TIMEOUT)
     }
 
     fn summary_period(&self) -> Duration {
@@ -112,6 +113,11 @@ impl Circuit {
         self.shared.address.clone()
     }
 
+    /// How long a request waits for a pooled connection.
+    pub(crate) fn acquire_timeout(&self) -> Duration {
+        self.shared.settings.acquire_timeout
+    }
+
     /// Whether the circuit is open (the database is known unreachable).
     pub(crate) fn is_open(&self) -> bool {
         self.shared.open.load(Ordering::Acquire)
@@ -144,7 +150,7 @@ impl Circuit {
         let checked_lately =
             last_reachable.is_some_and(|at| at.elapsed() < settings.probe_interval);
         if !checked_lately {
-            match database.connect_directly(settings.acquire_timeout).await {
+            match database.connect_directly(settings.connect_timeout()).await {
                 Ok(()) => *last_reachable = Some(Instant::now()),
                 Err(unreachable) => {
                     self.open(unreachable.cause(), database.clone());
@@ -229,7 +235,7 @@ async fn probe(shared: Weak<Shared>, database: Database) {
             return;
         };
         tokio::time::sleep(settings.probe_interval).await;
-        let attempt = database.connect_directly(settings.acquire_timeout).await;
+        let attempt = database.connect_directly(settings.connect_timeout()).await;
         let Some(shared) = shared.upgrade() else {
             return;
         };

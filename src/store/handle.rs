@@ -49,6 +49,13 @@ impl Store {
         operation: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         self.circuit.admit()?;
+        if let Err(err) = self
+            .database
+            .wait_for_connection(self.circuit.acquire_timeout())
+            .await
+        {
+            return Err(self.circuit.failed(err, &self.database).await);
+        }
         match operation.await {
             Ok(value) => Ok(value),
             Err(err) if err.is_unavailable() => Err(self.circuit.failed(err, &self.database).await),

@@ -388,7 +388,7 @@ impl Database {
         // connection until its timeout and then reports only "pool timed out").
         let address = address::of(&database);
         database
-            .connect_directly(settings.startup_timeout())
+            .connect_directly(settings.connect_timeout())
             .await
             .map_err(|err| err.at(address))?;
         Ok(database)
@@ -412,11 +412,11 @@ impl Database {
         };
         match feature {
             #[cfg(feature = "sqlite")]
-            "sqlite" => sqlite::connect(url, settings.acquire_timeout).await,
+            "sqlite" => sqlite::connect(url, settings.connect_timeout()).await,
             #[cfg(feature = "postgres")]
-            "postgres" => postgres::connect(url, settings.acquire_timeout),
+            "postgres" => postgres::connect(url, settings.connect_timeout()),
             #[cfg(feature = "mysql")]
-            "mysql" => mysql::connect(url, settings.acquire_timeout),
+            "mysql" => mysql::connect(url, settings.connect_timeout()),
             missing => Err(StoreError::UnsupportedUrl(format!(
                 "this build of authgate lacks the `{missing}` feature needed for {scheme}: URLs; \
                  enable it in Cargo.toml (authgate = {{ features = [\"{missing}\"] }})"
@@ -439,6 +439,30 @@ impl Database {
     /// Closes the pool: waits for checked-out connections to come back, then closes them.
     pub async fn close(&self) {
         dispatch!(self, |pool, _sql| pool.close().await)
+    }
+
+    /// Waits at most `timeout` until the pool has a connection for the caller: at once when
+    /// one is idle. Otherwise a pooled connection is acquired on a task of its own and given
+    /// back, so that a connection still being opened when the caller stops waiting goes on
+    /// being opened and joins the pool: a slow handshake (a loaded machine, a far server)
+    /// warms the pool instead of being cancelled again and again. The pool's own acquire
+    /// timeout is the longer connection timeout for that reason.
+    pub(crate) async fn wait_for_connection(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |pool, _sql| {
+            if pool.num_idle() > 0 {
+                return Ok(());
+            }
+            let acquire = tokio::spawn(pool.acquire());
+            match tokio::time::timeout(timeout, acquire).await {
+                // Back to the pool, for the statement that follows.
+                Ok(Ok(Ok(_connection))) => Ok(()),
+                Ok(Ok(Err(err))) => Err(StoreError::from(err)),
+                Ok(Err(_)) | Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
+            }
+        })
     }
 
     /// Opens one connection outside the pool and closes it again: whether the database can be

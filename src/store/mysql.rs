@@ -15,7 +15,7 @@ use super::{Database, DbTime, StoreError};
 
 /// The pool, connecting lazily: `Database::connect_with` makes the first connection itself, to
 /// report why it fails.
-pub(super) fn connect(url: &str, acquire_timeout: Duration) -> Result<Database, StoreError> {
+pub(super) fn connect(url: &str, connect_timeout: Duration) -> Result<Database, StoreError> {
     // sqlx sets the session `time_zone` to `+00:00`, so `timestamp(3)` values and
     // `CURRENT_TIMESTAMP(3)` defaults are UTC, as mysql2 with `timezone: "Z"` writes them.
     let url = url
@@ -23,7 +23,7 @@ pub(super) fn connect(url: &str, acquire_timeout: Duration) -> Result<Database, 
         .map_or_else(|| url.to_owned(), |rest| format!("mysql:{rest}"));
     let options = MySqlConnectOptions::from_str(&url)?;
     let pool = MySqlPoolOptions::new()
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(connect_timeout)
         .connect_lazy_with(options);
     Ok(Database::MySql(pool))
 }

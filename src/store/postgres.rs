@@ -17,10 +17,10 @@ use super::{Database, DbTime, StoreError};
 
 /// The pool, connecting lazily: `Database::connect_with` makes the first connection itself, to
 /// report why it fails.
-pub(super) fn connect(url: &str, acquire_timeout: Duration) -> Result<Database, StoreError> {
+pub(super) fn connect(url: &str, connect_timeout: Duration) -> Result<Database, StoreError> {
     let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(connect_timeout)
         .connect_lazy_with(options);
     Ok(Database::Postgres(pool))
 }

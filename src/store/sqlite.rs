@@ -17,7 +17,7 @@ use crate::timestamp;
 
 pub(super) async fn connect(
     url: &str,
-    acquire_timeout: std::time::Duration,
+    connect_timeout: std::time::Duration,
 ) -> Result<Database, StoreError> {
     let mut options = SqliteConnectOptions::from_str(url)?.foreign_keys(true);
     if !url.contains("mode=") {
@@ -29,7 +29,7 @@ pub(super) async fn connect(
         options = options.journal_mode(SqliteJournalMode::Wal);
     }
     let pool = SqlitePoolOptions::new()
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(connect_timeout)
         .connect_with(options)
         .await?;
     Ok(Database::Sqlite(pool))

@@ -198,8 +198,8 @@ async fn an_outage_under_load_is_answered_at_once_and_recovers(backend: Backend)
     let during: Vec<&Sample> = samples.iter().filter(|s| s.started >= cut_at).collect();
     // Requests sent before the first 503 came back may have been admitted while the circuit
     // was still closed: they wait for the pool (the acquire timeout) and for the one
-    // connection attempt that opens the circuit (at most the acquire timeout again), plus a
-    // margin for a loaded machine. Every request sent after that first 503 must be answered
+    // connection attempt that opens the circuit (refused at once here), plus a margin for a
+    // loaded machine. Every request sent after that first 503 must be answered
     // at once: the circuit opens before that 503 is sent.
     let first_503 = during
         .iter()
@@ -275,9 +275,20 @@ async fn an_outage_under_load_is_answered_at_once_and_recovers(backend: Backend)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for n in 0..CLIENTS {
-        let sample = outage.send(Kind::Session, n).await;
-        assert_eq!(sample.status, 200, "after the recovery: {sample:?}");
+    // The next requests succeed too. One may still find the pool opening a new connection
+    // slower than the acquire timeout on a loaded machine (503, retry): never anything else.
+    let mut succeeded = 0;
+    while succeeded < CLIENTS {
+        let sample = outage.send(Kind::Session, succeeded).await;
+        match sample.status {
+            200 => succeeded += 1,
+            503 => tokio::time::sleep(Duration::from_millis(100)).await,
+            _ => panic!("after the recovery: {sample:?}"),
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(60),
+            "{succeeded} of {CLIENTS} requests answered 200 within 60 s of the recovery"
+        );
     }
     outage.auth.health().await.expect("healthy again");
 }
