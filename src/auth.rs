@@ -133,7 +133,8 @@ impl Auth {
 
     /// Checks that the database is reachable, has the schema, and accepts writes (a read of
     /// `session` and a rolled-back insert into `verification`). Serve it from a health
-    /// endpoint.
+    /// endpoint. While the database is known unreachable it fails at once, without trying
+    /// (answer 503 with `Retry-After`, as the quickstart's `/health` does).
     ///
     /// # Errors
     /// The storage error, e.g. a refused connection or a missing table.

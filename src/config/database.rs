@@ -43,9 +43,11 @@ impl OutageSettings {
 
 impl AuthBuilder {
     /// How long a request waits for a pooled database connection before it is answered 503
-    /// `DATABASE_UNAVAILABLE` (with `Retry-After`); default 500 ms, at most 60 s. It applies to
-    /// the pool [`connect`](Self::connect) opens; a pool handed to [`build`](Self::build) keeps
-    /// its own acquire timeout.
+    /// `DATABASE_UNAVAILABLE` (with `Retry-After`); default 500 ms, at most 60 s. A connection
+    /// that takes longer to open goes on opening in the background and joins the pool, so a
+    /// slow handshake does not keep the pool empty. For a pool handed to
+    /// [`build`](Self::build), its own acquire timeout bounds how long opening a connection
+    /// may take (the pool [`connect`](Self::connect) opens allows 5 s).
     ///
     /// Once a connection attempt shows that the database cannot be reached, requests do not
     /// wait at all: they are answered 503 at once until a background probe (see

@@ -455,6 +455,15 @@ impl Database {
             if pool.num_idle() > 0 {
                 return Ok(());
             }
+            if pool.size() >= pool.options().get_max_connections() {
+                // Every connection is open and in use: this only waits for one to come back,
+                // and nothing is lost by giving up (no task left waiting behind).
+                return match tokio::time::timeout(timeout, pool.acquire()).await {
+                    Ok(Ok(_connection)) => Ok(()),
+                    Ok(Err(err)) => Err(StoreError::from(err)),
+                    Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
+                };
+            }
             let acquire = tokio::spawn(pool.acquire());
             match tokio::time::timeout(timeout, acquire).await {
                 // Back to the pool, for the statement that follows.
