@@ -297,6 +297,7 @@ mod outage {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let outage_for = started.elapsed();
         proxy.reopen();
         let back = Instant::now();
         while client.get("/me").send_with(&mut jar).await.status != 200 {
@@ -321,10 +322,12 @@ mod outage {
             "{warnings:#?}"
         );
         assert_eq!(count("database reachable again"), 1, "{warnings:#?}");
-        // 2.5 s of summaries, one a second, give or take a loaded machine: far from one a request.
+        // A summary a second (ten probe intervals) while the outage lasts, however long a
+        // loaded machine makes it, and the two ends: far from one line a request.
+        let allowed = 2 + outage_for.as_secs() as usize + 2;
         assert!(
-            warnings.len() <= 10 && answered >= REQUESTS,
-            "{} warnings for {answered} failed requests: {warnings:#?}",
+            warnings.len() <= allowed && warnings.len() * 10 < answered,
+            "{} warnings for {answered} failed requests in {outage_for:?}: {warnings:#?}",
             warnings.len()
         );
         assert!(

@@ -20,7 +20,7 @@ use http::{HeaderValue, Request, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::AuthError;
+use crate::error::AuthError;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
