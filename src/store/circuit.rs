@@ -89,6 +89,10 @@ struct Outage {
     answered_since_summary: u64,
 }
 
+fn sqlx_timeout() -> StoreError {
+    StoreError::from(super::sqlx::Error::PoolTimedOut)
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -141,29 +145,64 @@ impl Circuit {
         if err.is_circuit_open() || self.shared.count_answered().is_some() {
             return err;
         }
+        if self.reachable(database).await.is_ok() {
+            // The database answers a fresh connection: a passing failure (a lost connection,
+            // a pool busy beyond the timeout). Logged, but not once per request.
+            self.shared.warn_passing(&err);
+        }
+        err
+    }
+
+    /// The pool has no connection open (at start, after a migration, or all lost): a new one
+    /// is opened for the caller, and at the same time one request tries a connection outside
+    /// the pool. If that fails the circuit opens and the caller is answered at once; if it
+    /// succeeds the caller waits for its pooled connection as long as a connection may take
+    /// (a cold pool on a loaded machine is not an outage).
+    pub(crate) async fn wait_cold(&self, database: &Database) -> Result<(), StoreError> {
+        let mut acquire = database.spawn_acquire();
+        let reachable = tokio::select! {
+            acquired = &mut acquire => {
+                return acquired.unwrap_or_else(|_| Err(sqlx_timeout()));
+            }
+            reachable = self.reachable(database) => reachable,
+        };
+        reachable?;
+        match tokio::time::timeout(self.shared.settings.connect_timeout(), acquire).await {
+            Ok(Ok(acquired)) => acquired,
+            Ok(Err(_)) | Err(_) => Err(sqlx_timeout()),
+        }
+    }
+
+    /// Whether the database takes a new connection now. One request at a time tries (the
+    /// others wait for its answer, and an answer stays good for a probe interval); when it
+    /// fails the circuit opens. `Err` is the circuit's 503, counted.
+    async fn reachable(&self, database: &Database) -> Result<(), StoreError> {
+        let open = |cause| Err(StoreError::circuit_open(cause, self.address()));
+        if let Some(cause) = self.shared.count_answered() {
+            return open(cause);
+        }
         let mut last_reachable = self.shared.check.lock().await;
         // Another request may have opened the circuit meanwhile.
-        if self.shared.count_answered().is_some() {
-            return err;
+        if let Some(cause) = self.shared.count_answered() {
+            return open(cause);
         }
         let settings = self.shared.settings;
-        let checked_lately =
-            last_reachable.is_some_and(|at| at.elapsed() < settings.probe_interval);
-        if !checked_lately {
-            match database.connect_directly(settings.connect_timeout()).await {
-                Ok(()) => *last_reachable = Some(Instant::now()),
-                Err(unreachable) => {
-                    self.open(unreachable.cause(), database.clone());
-                    self.shared.count_answered();
-                    return err;
+        if last_reachable.is_some_and(|at| at.elapsed() < settings.probe_interval) {
+            return Ok(());
+        }
+        match database.connect_directly(settings.connect_timeout()).await {
+            Ok(()) => {
+                *last_reachable = Some(Instant::now());
+                Ok(())
+            }
+            Err(unreachable) => {
+                self.open(unreachable.cause(), database.clone());
+                match self.shared.count_answered() {
+                    Some(cause) => open(cause),
+                    None => Ok(()),
                 }
             }
         }
-        drop(last_reachable);
-        // The database answers a fresh connection: a passing failure (a lost connection, a
-        // pool busy beyond the timeout). Logged, but not once per request.
-        self.shared.warn_passing(&err);
-        err
     }
 
     fn open(&self, cause: String, database: Database) {

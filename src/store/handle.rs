@@ -49,11 +49,14 @@ impl Store {
         operation: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         self.circuit.admit()?;
-        if let Err(err) = self
-            .database
-            .wait_for_connection(self.circuit.acquire_timeout())
-            .await
-        {
+        let ready = if self.database.is_cold() {
+            self.circuit.wait_cold(&self.database).await
+        } else {
+            self.database
+                .wait_for_connection(self.circuit.acquire_timeout())
+                .await
+        };
+        if let Err(err) = ready {
             return Err(self.circuit.failed(err, &self.database).await);
         }
         match operation.await {

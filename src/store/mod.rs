@@ -464,14 +464,26 @@ impl Database {
                     Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
                 };
             }
-            let acquire = tokio::spawn(pool.acquire());
-            match tokio::time::timeout(timeout, acquire).await {
-                // Back to the pool, for the statement that follows.
-                Ok(Ok(Ok(_connection))) => Ok(()),
-                Ok(Ok(Err(err))) => Err(StoreError::from(err)),
+            match tokio::time::timeout(timeout, self.spawn_acquire()).await {
+                Ok(Ok(acquired)) => acquired,
                 Ok(Err(_)) | Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
             }
         })
+    }
+
+    /// Acquires a pooled connection on a task of its own and gives it back to the pool: it
+    /// goes on being opened when the caller stops waiting.
+    pub(crate) fn spawn_acquire(&self) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        dispatch!(self, |pool, _sql| {
+            let acquire = pool.acquire();
+            tokio::spawn(async move { acquire.await.map(drop).map_err(StoreError::from) })
+        })
+    }
+
+    /// Whether the pool has no connection open (at start, after a migration, when an outage
+    /// closed them all).
+    pub(crate) fn is_cold(&self) -> bool {
+        dispatch!(self, |pool, _sql| pool.size() == 0)
     }
 
     /// Opens one connection outside the pool and closes it again: whether the database can be

@@ -210,8 +210,9 @@ async fn an_outage_under_load_is_answered_at_once_and_recovers(backend: Backend)
     // The control for how loaded the machine is: requests that need no database, sent at the
     // same time by the same clients, are answered normally (`/maybe-me` answers `null` for no
     // session and for a forged one alike). A stall of the machine delays them as much as the
-    // 503s, so the 503s' bound is the 200 ms or the slowest of them, whichever is more:
-    // a 503 that waited for the pool would still exceed it by the acquire timeout.
+    // 503s, so the 503s' bound is the 200 ms or twice the slowest of them (a stall may
+    // hit a 503 a little harder than the control), whichever is more: on a machine that is
+    // not stalling, a 503 that waited for the pool exceeds it by the acquire timeout.
     let mut control = Duration::ZERO;
     for sample in during.iter().filter(|s| s.kind != Kind::Session) {
         assert_eq!(
@@ -220,7 +221,7 @@ async fn an_outage_under_load_is_answered_at_once_and_recovers(backend: Backend)
         );
         control = control.max(sample.took);
     }
-    let fast = FAST.max(control);
+    let fast = FAST.max(control * 2);
     let mut fast_503s = 0;
     for sample in &during {
         match sample.kind {
