@@ -1,0 +1,71 @@
+//! Issue 9's findings from an outside review: bounded stored values, per-account limits on
+//! every password check, dot segments in callback URLs, per-session limits for verified
+//! credentials, and the small differences from Better-Auth's answers.
+
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::common::Backend;
+use crate::common::TestApp;
+
+backend_tests!(
+    sign_in_with_an_empty_callback_url_answers_an_empty_url,
+    the_415_message_quotes_the_whole_content_type,
+);
+
+async fn sign_in_with_an_empty_callback_url_answers_an_empty_url(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.sign_up("empty-url@example.com", "password123").await;
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "empty-url@example.com", "password": "password123", "callbackURL": "" }))
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["url"], json!(""), "Better-Auth answers \"url\": \"\"");
+    assert_eq!(body["redirect"], json!(false));
+    assert!(response.header("location").is_none());
+    // Without a callbackURL, no url at all.
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "empty-url@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert!(response.json().get("url").is_none(), "{}", response.text());
+}
+
+async fn the_415_message_quotes_the_whole_content_type(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for (path, content_type, allowed) in [
+        (
+            "/api/auth/sign-up/email",
+            "Text/Plain; charset=UTF-8",
+            "application/x-www-form-urlencoded, application/json",
+        ),
+        (
+            "/api/auth/sign-out",
+            "application/xml;charset=utf-8",
+            "application/json",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(path)
+            .header("content-type", content_type)
+            .body(r#"{"email":"x@example.com"}"#)
+            .send()
+            .await;
+        assert_eq!(response.status, 415, "{path}");
+        assert_eq!(
+            response.json(),
+            json!({
+                "message": format!("Content-Type \"{content_type}\" is not allowed. Allowed types: {allowed}"),
+                "code": "UNSUPPORTED_MEDIA_TYPE"
+            }),
+            "{path}"
+        );
+    }
+}
