@@ -11,6 +11,7 @@ use crate::common::TestApp;
 backend_tests!(
     sign_in_with_an_empty_callback_url_answers_an_empty_url,
     the_415_message_quotes_the_whole_content_type,
+    callback_urls_are_judged_after_dot_segment_removal,
 );
 
 async fn sign_in_with_an_empty_callback_url_answers_an_empty_url(backend: Backend) {
@@ -68,4 +69,51 @@ async fn the_415_message_quotes_the_whole_content_type(backend: Backend) {
             "{path}"
         );
     }
+}
+
+async fn callback_urls_are_judged_after_dot_segment_removal(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.sign_up("dots@example.com", "password123").await;
+    for target in [
+        "/.//evil.com",
+        "/x/../..//evil.com",
+        "/%2e//evil.com",
+        "/./\\evil.com",
+        "/%2E%2E//evil.com",
+    ] {
+        for (path, body) in [
+            (
+                "/api/auth/sign-in/email",
+                json!({ "email": "dots@example.com", "password": "password123", "callbackURL": target }),
+            ),
+            ("/api/auth/sign-out", json!({ "callbackURL": target })),
+        ] {
+            let response = app.client.post(path).json(&body).send().await;
+            assert_eq!(
+                (response.status.as_u16(), response.error_code()),
+                (403, "INVALID_CALLBACK_URL".to_owned()),
+                "{path} {target}"
+            );
+            assert!(response.header("location").is_none());
+        }
+        // In the query too.
+        let response = app
+            .client
+            .post(&format!(
+                "/api/auth/sign-in/email?callbackURL={}",
+                target.replace('%', "%25").replace('\\', "%5C")
+            ))
+            .json(&json!({ "email": "dots@example.com", "password": "password123" }))
+            .send()
+            .await;
+        assert_eq!(response.status, 403, "query {target}");
+    }
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "dots@example.com", "password": "password123", "callbackURL": "/dashboard/../settings" }))
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.header("location"), Some("/dashboard/../settings"));
 }
