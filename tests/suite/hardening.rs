@@ -6,12 +6,13 @@ use serde_json::json;
 
 use crate::backend_tests;
 use crate::common::Backend;
-use crate::common::TestApp;
+use crate::common::{Jar, TestApp, q};
 
 backend_tests!(
     sign_in_with_an_empty_callback_url_answers_an_empty_url,
     the_415_message_quotes_the_whole_content_type,
     callback_urls_are_judged_after_dot_segment_removal,
+    a_huge_user_agent_is_stored_cut_to_512_characters,
 );
 
 async fn sign_in_with_an_empty_callback_url_answers_an_empty_url(backend: Backend) {
@@ -116,4 +117,60 @@ async fn callback_urls_are_judged_after_dot_segment_removal(backend: Backend) {
         .await;
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.header("location"), Some("/dashboard/../settings"));
+}
+
+async fn a_huge_user_agent_is_stored_cut_to_512_characters(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.sign_up("ua@example.com", "password123").await;
+    // 350 KB, as in the review (hyper's default header buffer takes it).
+    let huge: String = (0..350 * 1024)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let mut jar = Jar::default();
+    let response = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .header("user-agent", &huge)
+        .json(&json!({ "email": "ua@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let token = response.json()["token"].as_str().unwrap().to_owned();
+
+    let listed = app.get("/api/auth/list-sessions", &mut jar).await;
+    assert_eq!(listed.status, 200);
+    assert!(
+        listed.body.len() < 4096,
+        "list-sessions stays small: {} bytes",
+        listed.body.len()
+    );
+    let sessions = listed.json();
+    let ours = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["token"] == token.as_str())
+        .expect("the new session is listed");
+    assert_eq!(ours["userAgent"].as_str().unwrap(), &huge[..512]);
+
+    let b = backend;
+    let stored = app
+        .sql_scalar(&format!(
+            "select {} from {} where {} = '{token}'",
+            q(b, "userAgent"),
+            q(b, "session"),
+            q(b, "token")
+        ))
+        .await
+        .unwrap();
+    assert_eq!(stored, &huge[..512]);
+
+    let session = app.get("/api/auth/get-session", &mut jar).await;
+    assert_eq!(
+        session.json()["session"]["userAgent"]
+            .as_str()
+            .unwrap()
+            .len(),
+        512
+    );
 }
