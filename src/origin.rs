@@ -147,7 +147,7 @@ fn remove_dot_segments(path: &str) -> String {
             // B: `/./` becomes `/`.
             input = &input[2..];
         } else if input == "/." {
-            input = "/";
+            // B, at the end: `/.` becomes `/`, the last segment.
             output.push('/');
             break;
         } else if input.starts_with("/../") || input == "/.." {

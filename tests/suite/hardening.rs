@@ -2,6 +2,9 @@
 //! every password check, dot segments in callback URLs, per-session limits for verified
 //! credentials, and the small differences from Better-Auth's answers.
 
+use std::time::Duration;
+
+use authgate::{RateLimit, RateLimitStorage, Rule};
 use serde_json::json;
 
 use crate::backend_tests;
@@ -13,6 +16,7 @@ backend_tests!(
     the_415_message_quotes_the_whole_content_type,
     callback_urls_are_judged_after_dot_segment_removal,
     a_huge_user_agent_is_stored_cut_to_512_characters,
+    password_checks_with_a_session_share_the_per_account_limit,
 );
 
 async fn sign_in_with_an_empty_callback_url_answers_an_empty_url(backend: Backend) {
@@ -173,4 +177,117 @@ async fn a_huge_user_agent_is_stored_cut_to_512_characters(backend: Backend) {
             .len(),
         512
     );
+}
+
+/// With a stolen cookie, guesses at the current password through change-password, delete-user
+/// and verify-password count against the account's per-account limit, the counter sign-in
+/// uses, from however many addresses: after the limit even the right password is refused.
+async fn password_checks_with_a_session_share_the_per_account_limit(backend: Backend) {
+    for storage in [RateLimitStorage::Memory, RateLimitStorage::Database] {
+        let app = TestApp::with(backend, |b| {
+            b.rate_limit(
+                RateLimit::default()
+                    // A window no slow machine crosses between two attempts.
+                    .per_account(Rule::new(5, Duration::from_secs(3600)))
+                    .storage(storage),
+            )
+            .trusted_proxies(["127.0.0.1"])
+            .delete_user(true)
+        })
+        .await;
+        let mut jar = app.sign_up("victim@example.com", "password123").await;
+        let mut from = 0u32;
+        let mut next_address = || {
+            from += 1;
+            format!("198.51.100.{from}")
+        };
+        let mut post = async |path: &str, body: serde_json::Value, jar: &mut Jar| {
+            app.client
+                .post(path)
+                .with_frontend_origin()
+                .header("x-forwarded-for", &next_address())
+                .json(&body)
+                .send_with(jar)
+                .await
+        };
+        let change = |current: &str| json!({ "currentPassword": current, "newPassword": "another-password-1" });
+
+        // A success resets the count (only consecutive failures add up).
+        for _ in 0..4 {
+            let response = post("/api/auth/change-password", change("wrong-guess"), &mut jar).await;
+            assert_eq!(
+                (response.status.as_u16(), response.error_code()),
+                (400, "INVALID_PASSWORD".to_owned()),
+                "{storage:?}"
+            );
+        }
+        let response = post(
+            "/api/auth/change-password",
+            json!({ "currentPassword": "password123", "newPassword": "password123" }),
+            &mut jar,
+        )
+        .await;
+        assert_eq!(response.status, 200, "{storage:?}: {}", response.text());
+
+        // Sign-in failures and password checks with the session share one counter.
+        let mut statuses = Vec::new();
+        for _ in 0..2 {
+            let response = app
+                .client
+                .post("/api/auth/sign-in/email")
+                .header("x-forwarded-for", &format!("203.0.113.{}", statuses.len()))
+                .json(&json!({ "email": "victim@example.com", "password": "wrong-guess" }))
+                .send()
+                .await;
+            statuses.push(response.status.as_u16());
+        }
+        for _ in 0..2 {
+            let response = post("/api/auth/change-password", change("wrong-guess"), &mut jar).await;
+            statuses.push(response.status.as_u16());
+        }
+        let response = post(
+            "/api/auth/delete-user",
+            json!({ "password": "wrong-guess" }),
+            &mut jar,
+        )
+        .await;
+        statuses.push(response.status.as_u16());
+        for _ in 0..2 {
+            let response = post("/api/auth/change-password", change("wrong-guess"), &mut jar).await;
+            statuses.push(response.status.as_u16());
+        }
+        assert_eq!(
+            statuses,
+            [401, 401, 400, 400, 400, 429, 429],
+            "{storage:?}: five failures, then the account is locked"
+        );
+
+        // Locked: the right password is refused too, before any hashing, everywhere.
+        let hashes = app.auth.password_hashes_computed();
+        let response = post("/api/auth/change-password", change("password123"), &mut jar).await;
+        assert_eq!(response.status, 429, "{storage:?}: {}", response.text());
+        let response = post(
+            "/api/auth/delete-user",
+            json!({ "password": "password123" }),
+            &mut jar,
+        )
+        .await;
+        assert_eq!(response.status, 429, "{storage:?}: {}", response.text());
+        let response = app
+            .client
+            .post("/api/auth/sign-in/email")
+            .header("x-forwarded-for", "192.0.2.77")
+            .json(&json!({ "email": "victim@example.com", "password": "password123" }))
+            .send()
+            .await;
+        assert_eq!(response.status, 429, "{storage:?}");
+        assert_eq!(
+            app.auth.password_hashes_computed(),
+            hashes,
+            "refused before hashing"
+        );
+        // The user still exists, with the old password.
+        let me = app.get("/me", &mut jar).await;
+        assert_eq!(me.status, 200, "{storage:?}");
+    }
 }
