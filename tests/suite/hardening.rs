@@ -17,6 +17,7 @@ backend_tests!(
     callback_urls_are_judged_after_dot_segment_removal,
     a_huge_user_agent_is_stored_cut_to_512_characters,
     password_checks_with_a_session_share_the_per_account_limit,
+    verified_credentials_are_limited_per_session_not_per_address,
 );
 
 async fn sign_in_with_an_empty_callback_url_answers_an_empty_url(backend: Backend) {
@@ -289,5 +290,95 @@ async fn password_checks_with_a_session_share_the_per_account_limit(backend: Bac
         // The user still exists, with the old password.
         let me = app.get("/me", &mut jar).await;
         assert_eq!(me.status, 200, "{storage:?}");
+    }
+}
+
+/// A second backend validating each of its users' requests through `get-session` from one
+/// address is never limited while the credential verifies; anonymous requests and forged
+/// signatures from that address keep the per-address limit; other endpoints count per session.
+async fn verified_credentials_are_limited_per_session_not_per_address(backend: Backend) {
+    for storage in [RateLimitStorage::Memory, RateLimitStorage::Database] {
+        // Windows no slow machine crosses during the test.
+        let hour = Duration::from_secs(3600);
+        let app = TestApp::with(backend, |b| {
+            b.rate_limit(
+                RateLimit::default()
+                    .rule("/get-session", Rule::new(20, hour))
+                    .rule("/list-sessions", Rule::new(5, hour))
+                    .storage(storage),
+            )
+        })
+        .await;
+        // Sign-up is limited per address (3 per 10 s): one user, two sessions through the API.
+        let mut alice = app.sign_up("alice@example.com", "password123").await;
+        let mut second = app.sign_in("alice@example.com", "password123").await;
+        let signed = alice.session_cookie().to_owned();
+
+        // 300 cookie requests from one address, then 300 bearer ones: all answered.
+        for i in 0..300 {
+            let response = app.get("/api/auth/get-session", &mut alice).await;
+            assert_eq!(response.status, 200, "{storage:?} cookie request {i}");
+            assert_eq!(response.json()["user"]["email"], "alice@example.com");
+        }
+        let bearer = format!(
+            "Bearer {}",
+            crate::common::http_client::percent_decode(&signed)
+        );
+        for i in 0..300 {
+            let response = app
+                .client
+                .get("/api/auth/get-session")
+                .header("authorization", &bearer)
+                .send()
+                .await;
+            assert_eq!(response.status, 200, "{storage:?} bearer request {i}");
+        }
+
+        // Anonymous requests from the same address: the rule's max, then 429.
+        let mut statuses = Vec::new();
+        for _ in 0..21 {
+            statuses.push(
+                app.client
+                    .get("/api/auth/get-session")
+                    .send()
+                    .await
+                    .status
+                    .as_u16(),
+            );
+        }
+        assert_eq!(statuses[..20], [200; 20], "{storage:?}");
+        assert_eq!(statuses[20], 429, "{storage:?}");
+        // A forged signature is anonymous traffic: still limited by the address.
+        let (token, _) = signed.split_once('.').unwrap();
+        let forged = format!("better-auth.session_token={token}.AAAA");
+        let response = app
+            .client
+            .get("/api/auth/get-session")
+            .header("cookie", &forged)
+            .send()
+            .await;
+        assert_eq!(response.status, 429, "{storage:?}: forged signature");
+        // The verified session is still answered.
+        assert_eq!(
+            app.get("/api/auth/get-session", &mut alice).await.status,
+            200
+        );
+
+        // Other endpoints count per session: five for one session, then 429 for it alone.
+        for _ in 0..5 {
+            assert_eq!(
+                app.get("/api/auth/list-sessions", &mut alice).await.status,
+                200
+            );
+        }
+        assert_eq!(
+            app.get("/api/auth/list-sessions", &mut alice).await.status,
+            429
+        );
+        assert_eq!(
+            app.get("/api/auth/list-sessions", &mut second).await.status,
+            200,
+            "{storage:?}: another session from the same address has its own budget"
+        );
     }
 }
