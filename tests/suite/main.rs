@@ -7,6 +7,7 @@ mod common;
 mod account;
 mod api;
 mod config;
+mod core_endpoints;
 mod faults;
 mod fields;
 mod first_hour;
