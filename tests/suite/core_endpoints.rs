@@ -92,8 +92,11 @@ async fn verify_password_answers_status_true_or_invalid_password(backend: Backen
     assert_eq!(cross_site.error_code(), "INVALID_ORIGIN");
 }
 
+/// What the session update hook saw: the operation and the `device` value.
+type Seen = Arc<Mutex<Vec<(Operation, Option<String>)>>>;
+
 async fn update_session_sets_additional_session_fields_with_hooks(backend: Backend) {
-    let seen: Arc<Mutex<Vec<(Operation, Option<String>)>>> = Arc::default();
+    let seen: Seen = Arc::default();
     let hooks = {
         let seen = seen.clone();
         DatabaseHooks::new().session_update_before(move |mut change, ctx| {
