@@ -173,17 +173,31 @@ async fn r03_a_slow_database_times_out_cleanly(backend: Backend) {
     )
     .await
     .unwrap();
+    // On a starved machine the application's timer can fire only after the sign-in already
+    // finished: then it is a complete sign-in, whose cookie must name a stored session.
+    let completed = sign_in.status == 200;
     assert!(
-        matches!(sign_in.status.as_u16(), 503 | 504),
+        matches!(sign_in.status.as_u16(), 200 | 503 | 504),
         "{}",
         sign_in.status
     );
-    assert!(
-        fresh.get("better-auth.session_token").is_none(),
-        "no cookie for a session that may not exist"
-    );
+    if !completed {
+        assert!(
+            fresh.get("better-auth.session_token").is_none(),
+            "no cookie for a session that may not exist"
+        );
+    }
 
     proxy.set_delay(Duration::ZERO);
+    if completed {
+        let me = tokio::time::timeout(HANG, client.get("/me").send_with(&mut fresh.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status, 200,
+            "the cookie of a completed sign-in names its session"
+        );
+    }
     let deadline = tokio::time::Instant::now() + HANG;
     loop {
         let response = client
