@@ -29,6 +29,13 @@ pub(crate) const CHANGE_PASSWORD: &str = "/change-password";
 /// `GET`: `{"ok": true}`, a liveness answer that touches nothing.
 pub(crate) const OK: &str = "/ok";
 
+/// `POST {password}`: check the signed-in user's password (`{"status": true}`).
+pub(crate) const VERIFY_PASSWORD: &str = "/verify-password";
+/// `POST {field: value, ...}`: set additional fields of the current session.
+pub(crate) const UPDATE_SESSION: &str = "/update-session";
+/// `GET ?error=CODE&error_description=...`: the HTML error page redirects point to.
+pub(crate) const ERROR: &str = "/error";
+
 /// Every endpoint, in the order the router registers them.
 pub(crate) const ALL: &[&str] = &[
     SIGN_UP_EMAIL,
@@ -44,6 +51,9 @@ pub(crate) const ALL: &[&str] = &[
     DELETE_USER,
     CHANGE_PASSWORD,
     OK,
+    VERIFY_PASSWORD,
+    UPDATE_SESSION,
+    ERROR,
 ];
 
 #[cfg(test)]

@@ -151,6 +151,10 @@ pub fn redirect_target(data: &[u8]) {
             .unwrap_or_default()
             .to_ascii_lowercase();
         assert!(!path.contains("%2f") && !path.contains("%5c"), "{target:?}");
+        assert!(
+            !crate::origin::resolved_path(&path).starts_with("//"),
+            "no network path after dot segments: {target:?}"
+        );
     } else {
         let origin = url::Url::parse(&target)
             .expect("accepted absolute targets parse")
@@ -213,6 +217,9 @@ mod corpus {
             "https://evil.example",
             "http://localhost:3000@evil.example",
             "/ok\r\nx",
+            "/.//evil.example",
+            "/x/../..//evil.example",
+            "/%2e//evil.example",
         ] {
             super::redirect_target(payload.as_bytes());
         }

@@ -111,9 +111,66 @@ fn is_safe_relative_path(target: &str) -> bool {
     if path.contains("%2f") || path.contains("%5c") {
         return false;
     }
+    // Judged as a browser or a client-side router resolves it: `/.//evil.example` and
+    // `/x/../..//evil.example` become `//evil.example`, a network-path reference.
+    if resolved_path(&path).starts_with("//") {
+        return false;
+    }
     let base = Url::parse("https://better-auth.invalid").expect("a valid placeholder origin");
     base.join(target)
         .is_ok_and(|resolved| resolved.origin() == base.origin())
+}
+
+/// The path of a relative target as browsers resolve it: backslashes read as slashes,
+/// percent-encoded dots as dots (so that `%2e%2e` is `..`), then RFC 3986's
+/// `remove_dot_segments` (section 5.2.4).
+pub(crate) fn resolved_path(path: &str) -> String {
+    let decoded = path
+        .replace('\\', "/")
+        .replace("%2e", ".")
+        .replace("%2E", ".");
+    remove_dot_segments(&decoded)
+}
+
+/// RFC 3986, section 5.2.4, step by step on the input buffer.
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut output = String::with_capacity(path.len());
+    while !input.is_empty() {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
+            // A: a leading `../` or `./` is dropped.
+            input = rest;
+        } else if input.starts_with("/./") {
+            // B: `/./` becomes `/`.
+            input = &input[2..];
+        } else if input == "/." {
+            // B, at the end: `/.` becomes `/`, the last segment.
+            output.push('/');
+            break;
+        } else if input.starts_with("/../") || input == "/.." {
+            // C: `/../` becomes `/`, and the last output segment goes.
+            let last = output.rfind('/').unwrap_or(0);
+            output.truncate(last);
+            if input == "/.." {
+                output.push('/');
+                break;
+            }
+            input = &input[3..];
+        } else if input == "." || input == ".." {
+            // D: a lone `.` or `..` is dropped.
+            break;
+        } else {
+            // E: the first segment (with its leading `/`, up to the next `/`) moves over.
+            let start = usize::from(input.starts_with('/'));
+            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
+            output.push_str(&input[..end]);
+            input = &input[end..];
+        }
+    }
+    output
 }
 
 #[cfg(test)]
@@ -129,6 +186,12 @@ mod tests {
             "/cb?x=1&y=%20z",
             "/?next=/home",
             "/a/../b",
+            "/dashboard/../settings",
+            "/a/./b/",
+            "/..",
+            "/.",
+            "/x/..",
+            "/%2e%2e/admin",
         ] {
             assert!(is_safe_relative_path(ok), "{ok}");
         }
@@ -144,8 +207,49 @@ mod tests {
             "/a\u{7f}",
             "dashboard",
             " /dashboard",
+            "/.//evil.example",
+            "/x/../..//evil.example",
+            "/%2e//evil.example",
+            "/%2E//evil.example",
+            "/./\\evil.example",
+            "/..//evil.example",
+            "/a/b/../../..//evil.example",
+            "/%2e%2e//evil.example",
+            "/.%2e//evil.example",
+            "/x/%2e%2e/%2e%2e//evil.example?next=/",
+            "/././/evil.example",
         ] {
             assert!(!is_safe_relative_path(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn dot_segments_are_removed_as_rfc_3986_does() {
+        // RFC 3986 section 5.2.4's examples, and the section 5.4 results on absolute paths.
+        for (input, expected) in [
+            ("/a/b/c/./../../g", "/a/g"),
+            ("mid/content=5/../6", "mid/6"),
+            ("/b/c/./g", "/b/c/g"),
+            ("/b/c/../g", "/b/g"),
+            ("/b/c/../..", "/"),
+            ("/b/c/../../../g", "/g"),
+            ("/./g", "/g"),
+            ("/../g", "/g"),
+            ("/b/c/g.", "/b/c/g."),
+            ("/b/c/.g", "/b/c/.g"),
+            ("/b/c/g..", "/b/c/g.."),
+            ("/b/c/./../g", "/b/g"),
+            ("/b/c/./g/.", "/b/c/g/"),
+            ("/b/c/g/./h", "/b/c/g/h"),
+            ("/b/c/g/../h", "/b/c/h"),
+            ("/.//evil", "//evil"),
+            ("/x/../..//evil", "//evil"),
+            ("", ""),
+            ("/", "/"),
+        ] {
+            assert_eq!(remove_dot_segments(input), expected, "{input}");
+        }
+        assert_eq!(resolved_path("/%2e%2E/x"), "/x");
+        assert_eq!(resolved_path("/.\\\\evil"), "//evil");
     }
 }

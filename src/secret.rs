@@ -51,6 +51,17 @@ pub enum WeakSecret {
         /// The estimate, rounded down.
         bits: u32,
     },
+    /// At least half of its characters are sequences or repeats: runs of three or more
+    /// characters stepping through the alphabet, the digits or a keyboard row, in either
+    /// direction (`0123`, `abcd`, `9876`, `qwer`), or a block of three or more characters that
+    /// already appeared earlier in it (`Xk9#Xk9#`). Such a secret passes the length and
+    /// distinct-character rules while being easy to guess.
+    Predictable {
+        /// How many of its characters belong to a sequence or a repeat.
+        predictable: usize,
+        /// Its length in characters.
+        length: usize,
+    },
 }
 
 impl fmt::Display for WeakSecret {
@@ -70,6 +81,16 @@ impl fmt::Display for WeakSecret {
                 f,
                 "its estimated strength is {bits} bits; at least {MIN_SECRET_BITS} bits are required \
                  (too few distinct characters)"
+            ),
+            WeakSecret::Predictable {
+                predictable,
+                length,
+            } => write!(
+                f,
+                "it is made of sequences and repeats: {predictable} of its {length} characters are \
+                 runs through the alphabet, the digits or a keyboard row (such as `0123`, `abcd`, \
+                 `qwer`) or blocks repeated from earlier in it, and at most half may be; a random \
+                 secret has next to none"
             ),
         }
     }
@@ -176,7 +197,86 @@ pub(crate) fn check(secret: &str) -> Result<(), WeakSecret> {
     if bits < f64::from(MIN_SECRET_BITS) {
         return Err(WeakSecret::LowEntropy { bits: bits as u32 });
     }
+    let (predictable, length) = predictable_characters(secret);
+    if predictable * 2 >= length {
+        return Err(WeakSecret::Predictable {
+            predictable,
+            length,
+        });
+    }
     Ok(())
+}
+
+/// The orders a run steps through, compared ignoring case: the digits then the letters (so
+/// that hexadecimal counting is one run), and the rows of a US keyboard, unshifted and shifted.
+const SEQUENCES: &[&str] = &[
+    "0123456789abcdefghijklmnopqrstuvwxyz",
+    "`1234567890-=",
+    "~!@#$%^&*()_+",
+    "qwertyuiop[]\\",
+    "asdfghjkl;'",
+    "zxcvbnm,./",
+];
+
+/// The shortest run or repeated block that counts.
+const MIN_PATTERN: usize = 3;
+/// Only the start of a very long secret is examined (the work is quadratic in the length).
+const MAX_EXAMINED: usize = 1024;
+
+/// How many characters of `secret` belong to a run (`MIN_PATTERN` or more characters, each one
+/// step after the previous in one of `SEQUENCES`, always in the same direction) or to a block
+/// of `MIN_PATTERN` or more characters that also starts earlier in the secret; and how many
+/// characters were examined.
+fn predictable_characters(secret: &str) -> (usize, usize) {
+    let chars: Vec<char> = secret
+        .chars()
+        .take(MAX_EXAMINED)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let n = chars.len();
+    let mut marked = vec![false; n];
+
+    // Runs: from each start, the longest run in any order and direction.
+    let step = |order: &str, from: char, to: char| -> Option<isize> {
+        let a = order.find(from)? as isize;
+        let b = order.find(to)? as isize;
+        Some(b - a).filter(|d| d.abs() == 1)
+    };
+    for start in 0..n {
+        let mut longest = 1;
+        for order in SEQUENCES {
+            for direction in [1, -1] {
+                let mut end = start + 1;
+                while end < n && step(order, chars[end - 1], chars[end]) == Some(direction) {
+                    end += 1;
+                }
+                longest = longest.max(end - start);
+            }
+        }
+        if longest >= MIN_PATTERN {
+            marked[start..start + longest].fill(true);
+        }
+    }
+
+    // Repeats: for each `i` (from the end), `common[k]` becomes the length of the common prefix
+    // of `chars[i..]` and `chars[k..]` for every earlier `k`, from the row of `i + 1`, which
+    // `common[k + 1]` still holds when `k` is written.
+    let mut common = vec![0usize; n + 1];
+    for i in (0..n).rev() {
+        let mut longest = 0;
+        for k in 0..i {
+            common[k] = if chars[i] == chars[k] {
+                common[k + 1] + 1
+            } else {
+                0
+            };
+            longest = longest.max(common[k]);
+        }
+        if longest >= MIN_PATTERN {
+            marked[i..i + longest].fill(true);
+        }
+    }
+    (marked.iter().filter(|&&m| m).count(), n)
 }
 
 /// Better-Auth's estimate: `log2(distinctChars ^ length)`, with the length in UTF-16 units.
@@ -332,6 +432,50 @@ mod tests {
             check(&"ab".repeat(40)),
             Err(WeakSecret::LowEntropy { bits: 80 })
         );
+    }
+
+    #[test]
+    fn sequences_and_repeats_are_refused() {
+        let predictable =
+            |secret: &str| matches!(check(secret), Err(WeakSecret::Predictable { .. }));
+        for weak in [
+            "0123456789abcdef0123456789abcdef",
+            "abcdefghijklmnopqrstuvwxyzabcdef",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef",
+            "zyxwvutsrqponmlkjihgfedcba9876543210",
+            "fedcba9876543210fedcba9876543210",
+            "qwertyuiopasdfghjklzxcvbnmqwertyuiop",
+            "poiuytrewqlkjhgfdsamnbvcxz1234567890",
+            "!@#$%^&*()qwertyuiop1234567890asdfghjkl",
+            "Xk9#Tz2!Qm5&Wb8@Xk9#Tz2!Qm5&Wb8@",
+            "q8Vn2LxR7pT4mZ1cq8Vn2LxR7pT4mZ1c",
+            "oracle-test-secret-0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(predictable(weak), "{weak}: {:?}", check(weak));
+        }
+        // Random secrets, in the forms `openssl rand` prints, and the crate's test secrets.
+        for strong in [
+            STRONG,
+            STRONG_2,
+            "kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k",
+            "Zr4Yt7Ue1Wi0Oq3Pa6Sd9Fg2Hj5Kl8XcVbNm3Qw",
+            "3q2+7wIvY9Ot1uI8s3qQmzBwJ0JkR5aNVn8y0oZjL1c=",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ] {
+            assert_eq!(check(strong), Ok(()), "{strong}");
+        }
+        // The message names the rule and how to make a good secret.
+        let err = load(&["0123456789abcdef0123456789abcdef".into()], &env(&[])).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("sequences and repeats"), "{message}");
+        assert!(message.contains("openssl rand -base64 32"), "{message}");
+        assert!(message.contains("32 of its 32 characters"), "{message}");
+        // A very long secret is examined quickly (only its start).
+        let long: String = (0..100_000)
+            .map(|i| STRONG.as_bytes()[i % 32] as char)
+            .collect();
+        assert!(predictable(&long));
     }
 
     #[test]

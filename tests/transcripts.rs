@@ -94,12 +94,15 @@ const OFF_RECORD: &[OffRecord] = &[
     ),
 ];
 
-/// The recording's configuration: its secret, base URL and trusted origin. Peer 127.0.0.1 is a
-/// trusted proxy so that `X-Forwarded-For` is believed, as the recording's curl requests assume.
+/// The recording's configuration: its base URL and trusted origin. Peer 127.0.0.1 is a trusted
+/// proxy so that `X-Forwarded-For` is believed, as the recording's curl requests assume. The
+/// recording's secret (`common::ORACLE_SECRET`) is one authgate refuses, made of sequences: the
+/// app signs with a strong secret, and the replay re-signs the recorded cookies
+/// (`replay::sign_like_better_auth`).
 pub fn recorded_configuration() -> authgate::AuthBuilder {
     authgate::Auth::builder()
         .environment(|_| None)
-        .secret(common::ORACLE_SECRET)
+        .secret(common::TEST_SECRET)
         .base_url("http://localhost:4100")
         .trusted_origin("http://localhost:3000")
         .trusted_proxies(["127.0.0.1"])

@@ -213,7 +213,8 @@ impl Api {
     /// # Errors
     /// 400 `INVALID_PASSWORD`, 400 `CREDENTIAL_ACCOUNT_NOT_FOUND`, 400 `PASSWORD_TOO_LONG`.
     pub async fn verify_password(&self, user_id: &str, password: &str) -> Result<(), AuthError> {
-        password::verify_password(&self.core, user_id, password.to_owned()).await
+        let ctx = HookContext::api(Operation::VerifyPassword);
+        password::verify_password(&self.core, user_id, password.to_owned(), &ctx).await
     }
 
     /// Changes the password after checking the current one, as `POST /change-password`

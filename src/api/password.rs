@@ -16,15 +16,37 @@ use crate::timestamp;
 /// Checks `password` against the user's credential account: 400 `PASSWORD_TOO_LONG` for a
 /// password no account can have, 400 `CREDENTIAL_ACCOUNT_NOT_FOUND` without an account, 400
 /// `INVALID_PASSWORD` when it does not match (Better-Auth's order).
+///
+/// A request made with a session (`ctx.is_http()`, change-password, verify-password,
+/// delete-user) counts against the per-account limit of the session's user, the counter
+/// sign-in uses: whoever holds a stolen cookie gets no more guesses at the password than
+/// sign-in gives, and a success resets the count. Server calls are not counted.
 pub(crate) async fn verify_password(
     core: &Core,
     user_id: &str,
     password: String,
+    ctx: &HookContext,
 ) -> Result<(), AuthError> {
     core.config
         .email_password
         .passwords
         .check_not_too_long(&password)?;
+    let account = ctx
+        .session()
+        .filter(|_| ctx.is_http())
+        .filter(|found| found.user.id == user_id)
+        .map(|found| found.user.email.clone());
+    if let Some(email) = &account {
+        core.limiter.check_account(email).await?;
+    }
+    check_stored(core, user_id, password).await?;
+    if let Some(email) = &account {
+        core.limiter.forget_account(email).await;
+    }
+    Ok(())
+}
+
+async fn check_stored(core: &Core, user_id: &str, password: String) -> Result<(), AuthError> {
     let stored = core
         .database
         .credential_password(user_id)
@@ -121,7 +143,7 @@ async fn change_checked(
 ) -> Result<Option<Session>, AuthError> {
     let rules = &core.config.email_password.passwords;
     rules.check_length(&change.new_password)?;
-    verify_password(core, user_id, change.current_password).await?;
+    verify_password(core, user_id, change.current_password, ctx).await?;
     rules.check_policy(&change.new_password).await?;
     let hash = core.hasher.hash(change.new_password).await?;
     write_password(core, user_id, hash, &change.sessions, ctx).await

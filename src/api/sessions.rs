@@ -21,6 +21,19 @@ pub(crate) struct RequestMeta {
     pub(crate) user_agent: String,
 }
 
+/// The most characters of a `User-Agent` a session records; the rest is dropped (a request is
+/// never refused for it). Real browsers send under 300; the bound keeps a client from storing
+/// hundreds of kilobytes per session and inflating every `list-sessions` answer.
+pub(crate) const MAX_USER_AGENT_CHARS: usize = 512;
+
+/// `value` cut to at most `max` characters, at a character boundary.
+pub(crate) fn truncate_chars(value: &str, max: usize) -> &str {
+    value
+        .char_indices()
+        .nth(max)
+        .map_or(value, |(end, _)| &value[..end])
+}
+
 /// A new session row for `user_id` (not yet stored, nor seen by the hooks): a fresh token, and
 /// the expiry the session rules give it.
 pub(crate) fn new_session(
@@ -36,7 +49,7 @@ pub(crate) fn new_session(
         created_at: now,
         updated_at: now,
         ip_address: Some(meta.ip_address.clone()),
-        user_agent: Some(meta.user_agent.clone()),
+        user_agent: Some(truncate_chars(&meta.user_agent, MAX_USER_AGENT_CHARS).to_owned()),
         user_id: user_id.to_owned(),
         fields: Fields::new(),
         id: token::new_id(),
@@ -302,4 +315,19 @@ pub(crate) async fn revoke_other_sessions(
     };
     audit::record("other_sessions_revoked", Some(user_id), &result, ctx);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate_chars("curl/8.0", MAX_USER_AGENT_CHARS), "curl/8.0");
+        let long = "é".repeat(600);
+        let cut = truncate_chars(&long, MAX_USER_AGENT_CHARS);
+        assert_eq!(cut.chars().count(), 512);
+        assert_eq!(cut.len(), 1024, "two bytes per character, none split");
+        assert_eq!(truncate_chars("ab", 0), "");
+    }
 }

@@ -8,7 +8,8 @@ impl AuthBuilder {
     ///
     /// Without one, [`validate`](Self::validate) reads `BETTER_AUTH_SECRETS`, then
     /// `BETTER_AUTH_SECRET`, then `AUTH_SECRET`. A secret must be at least 32 bytes, have an
-    /// estimated strength of at least 120 bits and not be a published placeholder; share it
+    /// estimated strength of at least 120 bits, not be mostly sequences or repeats (`0123…`,
+    /// `qwer…`, a block repeated) and not be a published placeholder; share it
     /// with any Better-Auth server that reads the same cookies.
     ///
     /// # Examples

@@ -42,6 +42,9 @@ pub enum Operation {
     RevokeOtherSessions,
     /// `POST /delete-user` or [`Api::delete_user`](crate::api::Api::delete_user).
     DeleteUser,
+    /// `POST /verify-password` or [`Api::verify_password`](crate::api::Api::verify_password)
+    /// (no hook runs for it: it writes nothing; the context carries its session).
+    VerifyPassword,
 }
 
 #[derive(Debug)]

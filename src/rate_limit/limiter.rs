@@ -52,6 +52,22 @@ impl Limiter {
             .await
     }
 
+    /// Counts a request to the endpoint `path` made with the session token `token`, whose
+    /// signature verified: such requests are counted per session rather than per address, so
+    /// that a backend validating its users' sessions from one address does not share a budget
+    /// with anonymous traffic from it.
+    pub(crate) async fn check_session_request(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<(), Limited> {
+        let Some(rule) = self.rules.rule_for(path) else {
+            return Ok(());
+        };
+        self.count(&format!("session:{}|{path}", sha256_hex(token)), rule)
+            .await
+    }
+
     /// Counts a password attempt against the account `email` names (lower-cased; registered or
     /// not, so that the answer says nothing about which addresses exist), before any password
     /// work.
@@ -144,8 +160,12 @@ fn one_in_a_thousand() -> bool {
 /// has a fixed length (the `rateLimit.key` column is `varchar(255)` on MySQL) and the table
 /// holds no addresses.
 fn account_key(email: &str) -> String {
+    format!("account:{}|/sign-in/email", sha256_hex(email))
+}
+
+/// A fixed-length key part that reveals nothing of `value` (an email, a session token).
+fn sha256_hex(value: &str) -> String {
     use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(email.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("account:{hex}|/sign-in/email")
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

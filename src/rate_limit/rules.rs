@@ -153,7 +153,9 @@ impl RateLimit {
     /// The limit on consecutive failed sign-ins per account (per submitted email address,
     /// whether or not it is registered), whatever addresses they come from: by default 100 per
     /// hour, as NIST SP 800-63B asks, so that guessing one account's password from many
-    /// addresses stays slow. A successful sign-in resets the count. A blocked account answers
+    /// addresses stays slow. A successful sign-in resets the count. The endpoints that check
+    /// the current password of a signed-in user (`change-password`, `verify-password`,
+    /// `delete-user` with a password) count on the same counter. A blocked account answers
     /// 429 like any rate limit, the right password included, until a window has passed since
     /// its last allowed attempt.
     ///

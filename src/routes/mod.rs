@@ -2,6 +2,7 @@
 //! Each handler reads the request (`request.rs`: body, origin, redirect targets, the session),
 //! calls the operation in `api/`, and writes the answer (`response.rs`) and the cookies.
 
+mod error_page;
 mod fields;
 mod password;
 mod rate_limit;
@@ -35,6 +36,7 @@ pub(crate) fn parse_every_input(body: &Option<serde_json::Value>) -> Vec<Result<
         sign_up::SignUpInput::parse(body).map(drop),
         sign_in::SignInInput::parse(body).map(drop),
         password::ChangePasswordInput::parse(body).map(drop),
+        password::VerifyPasswordInput::parse(body).map(drop),
         user::UpdateUserInput::parse(body).map(drop),
         user::ChangeEmailInput::parse(body).map(drop),
         user::DeleteUserInput::parse(body).map(drop),
@@ -47,7 +49,7 @@ pub(crate) fn parse_every_input(body: &Option<serde_json::Value>) -> Vec<Result<
 type State = Arc<Core>;
 
 /// Every endpoint of the table in `endpoints.rs` and its handlers.
-fn handlers() -> [(&'static str, MethodRouter<State>); 13] {
+fn handlers() -> [(&'static str, MethodRouter<State>); 16] {
     [
         (endpoints::SIGN_UP_EMAIL, post(sign_up::sign_up_email)),
         (endpoints::SIGN_IN_EMAIL, post(sign_in::sign_in_email)),
@@ -68,6 +70,9 @@ fn handlers() -> [(&'static str, MethodRouter<State>); 13] {
         (endpoints::DELETE_USER, post(user::delete_user)),
         (endpoints::CHANGE_PASSWORD, post(password::change_password)),
         (endpoints::OK, get(ok)),
+        (endpoints::VERIFY_PASSWORD, post(password::verify_password)),
+        (endpoints::UPDATE_SESSION, post(session::update_session)),
+        (endpoints::ERROR, get(error_page::error_page)),
     ]
 }
 

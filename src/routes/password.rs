@@ -1,5 +1,5 @@
 //! `POST /change-password`: replaces the password after checking the current one, optionally
-//! signing every other device out.
+//! signing every other device out; `POST /verify-password`: checks it.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::fields::{Fields, Shape};
 use super::request::{AuthRequest, Forms, prepare, require_session};
-use super::response::json;
+use super::response::{json, status_true};
 use crate::api::password::{self as api, ChangePassword, SessionsOnChange};
 use crate::core::Core;
 use crate::endpoints;
@@ -80,4 +80,37 @@ pub(super) async fn change_password(
             .sign_in(response.headers_mut(), token, remember);
     }
     Ok(response)
+}
+
+/// The verify-password body.
+pub(crate) struct VerifyPasswordInput {
+    password: String,
+}
+
+impl VerifyPasswordInput {
+    pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
+        let mut fields = Fields::new(body, Shape::Object);
+        let password = fields.string("password");
+        fields.finish()?;
+        Ok(Self { password })
+    }
+}
+
+/// `POST /verify-password {password}`: `{"status": true}` when it is the signed-in user's
+/// password, 400 `INVALID_PASSWORD` otherwise (re-authentication before a sensitive action).
+/// Counts on the account's per-account limit, as sign-in does.
+pub(super) async fn verify_password(
+    State(core): State<Arc<Core>>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&core, &request, Forms::Refused)?;
+    let VerifyPasswordInput { password } = VerifyPasswordInput::parse(&body)?;
+    let current = require_session(&request).await?;
+    let ctx = request.hook_context(
+        Operation::VerifyPassword,
+        endpoints::VERIFY_PASSWORD,
+        Some(current.clone()),
+    );
+    api::verify_password(&core, &current.user.id, password, &ctx).await?;
+    Ok(status_true())
 }

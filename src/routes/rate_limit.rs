@@ -1,5 +1,14 @@
 //! The rate-limit middleware on each auth route: counts the request against the endpoint's
-//! rule, keyed by the client address, before anything else reads it.
+//! rule before anything else reads it, keyed by the client address, or by the session for a
+//! request whose session credential verified.
+//!
+//! A valid signature means the server issued the token, so such a request is counted against
+//! its session (the SHA-256 of the token) instead of its address, and `get-session` is not
+//! limited for it at all: a second backend that checks each of its users' requests through
+//! `get-session` comes from one address, and must not share a budget with anonymous traffic.
+//! Anonymous requests and those with a credential that does not verify keep the per-address
+//! limits, and so do sign-up and sign-in whatever they carry (a fresh session per sign-in
+//! would otherwise be a fresh budget for guessing other accounts' passwords).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +19,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::client_ip;
 use crate::core::Core;
+use crate::endpoints;
 use crate::error::AuthError;
+use crate::session::lookup::SessionLookup;
 
 pub(super) async fn enforce(
     State((core, path)): State<(Arc<Core>, &'static str)>,
@@ -19,6 +30,21 @@ pub(super) async fn enforce(
 ) -> Response {
     if core.limiter.rules().rule_for(path).is_none() {
         return next.run(request).await;
+    }
+    let credential = request
+        .extensions()
+        .get::<Arc<SessionLookup>>()
+        .and_then(|lookup| lookup.credential())
+        .filter(|_| !matches!(path, endpoints::SIGN_UP_EMAIL | endpoints::SIGN_IN_EMAIL))
+        .map(|credential| credential.token.clone());
+    if let Some(token) = credential {
+        if path == endpoints::GET_SESSION {
+            return next.run(request).await;
+        }
+        return match core.limiter.check_session_request(path, &token).await {
+            Ok(()) => next.run(request).await,
+            Err(limited) => AuthError::from(limited).into_response(),
+        };
     }
     let peer = client_ip::peer_ip(request.extensions());
     if peer.is_none() {

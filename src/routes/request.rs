@@ -247,7 +247,8 @@ pub(crate) fn parse_body(
         Forms::Refused => "application/json",
         Forms::Accepted => "application/x-www-form-urlencoded, application/json",
     };
-    Err(AuthError::unsupported_media_type(&media_type, allowed))
+    // Better-Auth quotes the header as sent, parameters and case included.
+    Err(AuthError::unsupported_media_type(content_type, allowed))
 }
 
 /// JSON parsed into a [`Value`], refusing an object that names a key twice: `JSON.parse` keeps

@@ -1,5 +1,5 @@
 //! The session endpoints: `GET /get-session` (the current session and user, or `null`),
-//! `GET /list-sessions` and the revocations.
+//! `GET /list-sessions`, the revocations and `POST /update-session`.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use crate::api::sessions;
 use crate::core::Core;
 use crate::endpoints;
 use crate::error::AuthError;
+use crate::fields::input::{self, Action};
 use crate::hooks::Operation;
 use crate::session::lookup::{Outcome, Refresh};
 use crate::session::policy;
@@ -149,4 +150,40 @@ pub(super) async fn revoke_other_sessions(
     );
     sessions::revoke_other_sessions(&core, &current.user.id, &current.session.token, &ctx).await?;
     Ok(status_true())
+}
+
+/// `{"session": ...}`, the session's keys in Better-Auth's order.
+#[derive(serde::Serialize)]
+struct UpdatedSession<'a> {
+    session: &'a crate::model::Session,
+}
+
+/// `POST /update-session {field: value, ...}`: sets the additional session fields clients may
+/// set (unknown keys are ignored, as Better-Auth does), with the session update hooks, and
+/// answers `{"session": Session}` as written, re-sending the session cookie as Better-Auth does.
+pub(super) async fn update_session(
+    State(core): State<Arc<Core>>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    let body = prepare(&core, &request, Forms::Refused)?;
+    Fields::new(&body, Shape::Record).finish_shape()?;
+    let current = require_session(&request).await?;
+    let object = body.as_ref().and_then(serde_json::Value::as_object);
+    let fields = input::from_client(&core.config.session_fields, object, Action::Update)?;
+    if fields.is_empty() {
+        return Err(AuthError::no_fields_to_update());
+    }
+    let ctx = request.hook_context(
+        Operation::UpdateSession,
+        endpoints::UPDATE_SESSION,
+        Some(current.clone()),
+    );
+    let written = sessions::update_session(&core, &current.session, fields, &ctx).await?;
+    let mut response = json(&UpdatedSession { session: &written });
+    core.cookies.sign_in(
+        response.headers_mut(),
+        &written.token,
+        !request.lookup.dont_remember(),
+    );
+    Ok(response)
 }

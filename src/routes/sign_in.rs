@@ -41,9 +41,8 @@ impl SignInInput {
         let mut fields = Fields::new(body, Shape::Object);
         let email = fields.string("email");
         let password = fields.string("password");
-        let callback_url = fields
-            .optional_string("callbackURL")
-            .filter(|url| !url.is_empty());
+        // Kept when empty: Better-Auth answers `"url": ""` then (and no redirect).
+        let callback_url = fields.optional_string("callbackURL");
         let remember = fields.optional_bool("rememberMe").unwrap_or(true);
         fields.finish()?;
         Ok(Self {
@@ -69,7 +68,7 @@ pub(super) async fn sign_in_email(
 
     retire_presented_session(&core, &request, &ctx).await;
     let mut response = json(&SignInResponse {
-        redirect: callback_url.is_some(),
+        redirect: callback_url.as_deref().is_some_and(|url| !url.is_empty()),
         token: &signed_in.session.token,
         url: callback_url.as_deref(),
         user: &signed_in.user,
@@ -77,6 +76,7 @@ pub(super) async fn sign_in_email(
     let headers = response.headers_mut();
     if let Some(location) = callback_url
         .as_deref()
+        .filter(|url| !url.is_empty())
         .and_then(|url| HeaderValue::try_from(url).ok())
     {
         // Better-Auth answers 200 with a Location header, leaving the redirect to the client.

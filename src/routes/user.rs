@@ -163,8 +163,13 @@ pub(super) async fn delete_user(
     // (JavaScript truthiness).
     let password = password.filter(|p| !p.is_empty());
     let needs_fresh_session = password.is_none();
+    let ctx = request.hook_context(
+        Operation::DeleteUser,
+        endpoints::DELETE_USER,
+        Some(current.clone()),
+    );
     if let Some(password) = password {
-        verify_password(&core, &current.user.id, password).await?;
+        verify_password(&core, &current.user.id, password, &ctx).await?;
     }
     if token.is_some_and(|t| !t.is_empty()) {
         // Deletion links need email support; no such token was ever issued.
@@ -175,11 +180,6 @@ pub(super) async fn delete_user(
     {
         return Err(AuthError::session_expired());
     }
-    let ctx = request.hook_context(
-        Operation::DeleteUser,
-        endpoints::DELETE_USER,
-        Some(current.clone()),
-    );
     api::delete_user(&core, &current.user.id, &ctx).await?;
     let mut response = json(&Deleted {
         success: true,

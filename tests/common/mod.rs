@@ -25,7 +25,8 @@ pub use http_client::{
     Client, Jar, TestResponse, assert_same_cookie, assert_same_cookies, clears, cookie_parts,
 };
 
-/// The secret Better-Auth's recordings were made with.
+/// The secret Better-Auth's recordings were made with. authgate refuses it (sequences): the
+/// replays sign with `TEST_SECRET` and recompute the recorded signatures with this one.
 pub const ORACLE_SECRET: &str = "oracle-test-secret-0123456789abcdef0123456789abcdef";
 /// A secret for tests that do not replay recordings.
 pub const TEST_SECRET: &str = "kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k";

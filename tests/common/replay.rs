@@ -333,6 +333,16 @@ pub struct Wait {
     pub seconds: u64,
 }
 
+/// Better-Auth's signed cookie value: `value.` + base64(HMAC-SHA256(secret, value)).
+pub fn sign_like_better_auth(value: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(value.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    format!("{value}.{signature}")
+}
+
 pub struct Replay<'a> {
     pub waits: &'a [Wait],
     replayed_at: HashMap<String, std::time::Instant>,
@@ -373,6 +383,14 @@ impl<'a> Replay<'a> {
     /// Replaces recorded tokens (alone, signed, percent-encoded) by ours.
     fn substitute(&self, text: &str) -> String {
         let mut out = text.to_owned();
+        // The signed constant of the `dont_remember` cookie, re-signed with the app's secret.
+        let their_true = self.auth_sign_recorded("true");
+        if out.contains(&their_true) || out.contains(&encode_signed(&their_true)) {
+            let our_true = self.auth.sign_session_token("true");
+            out = out
+                .replace(&encode_signed(&their_true), &encode_signed(&our_true))
+                .replace(&their_true, &our_true);
+        }
         for (theirs, ours) in &self.ids.forward {
             if !out.contains(theirs.as_str()) {
                 continue;
@@ -389,10 +407,12 @@ impl<'a> Replay<'a> {
         out
     }
 
-    /// The recorded token signed as Better-Auth signed it: the replay runs with the recording's
-    /// secret, so our signing reproduces it.
+    /// The recorded token signed as Better-Auth signed it, with the recording's secret. The app
+    /// under test signs with a strong secret of its own ([`super::TEST_SECRET`]): the recording's
+    /// secret is one authgate refuses (it is made of sequences), so recorded signatures are
+    /// recomputed here and replaced by the app's.
     fn auth_sign_recorded(&self, theirs: &str) -> String {
-        self.auth.sign_session_token(theirs)
+        sign_like_better_auth(theirs, super::ORACLE_SECRET)
     }
 
     /// Creates the off-record sessions due at `at` (a file or an exchange title), in order.

@@ -30,7 +30,25 @@ fn missing_secret_names_both_variables() {
 #[test]
 fn weak_secrets_name_the_rule_they_break() {
     type Case = (&'static str, fn(&WeakSecret) -> bool, &'static str);
-    let cases: [Case; 5] = [
+    let cases: [Case; 7] = [
+        (
+            "0123456789abcdef0123456789abcdef",
+            |r| {
+                matches!(
+                    r,
+                    WeakSecret::Predictable {
+                        predictable: 32,
+                        length: 32
+                    }
+                )
+            },
+            "sequences and repeats",
+        ),
+        (
+            "qwertyuiopasdfghjklzxcvbnm-Q7#xK",
+            |r| matches!(r, WeakSecret::Predictable { .. }),
+            "keyboard row",
+        ),
         (
             "short",
             |r| matches!(r, WeakSecret::TooShort { bytes: 5 }),
