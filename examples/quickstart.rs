@@ -11,7 +11,7 @@
 //!   (never the library) generates a random secret into `authgate-quickstart.secret` on first
 //!   run and reuses it, so sessions survive restarts.
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
-//!   `GET /health` (200 when the database is reachable and writable, 503 otherwise).
+//!   `GET /health` (200 when the database persists a row, 503 naming the failing part).
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -19,7 +19,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use authgate::{Auth, CurrentUser, SessionLayer};
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 
@@ -69,8 +68,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = Router::new()
         .route("/me", get(|user: CurrentUser| async move { Json(user) }))
-        .route("/health", get(health))
-        .with_state(auth.clone())
+        .route("/health", auth.health_route())
         .nest("/api/auth", auth.router())
         .layer(SessionLayer::new(auth.clone()));
 
@@ -85,25 +83,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
-}
-
-async fn health(
-    axum::extract::State(auth): axum::extract::State<Auth>,
-) -> (StatusCode, Json<serde_json::Value>) {
-    match auth.health().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok", "database": "reachable" })),
-        ),
-        Err(err) => {
-            // The details are for the operator's log, not for whoever asks.
-            tracing::warn!(error = %err, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
-            )
-        }
-    }
 }
 
 /// Whether an environment variable is set to something (an empty one counts as unset, as in

@@ -131,14 +131,75 @@ impl Auth {
         Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table).await?)
     }
 
-    /// Checks that the database is reachable, has the schema, and accepts writes (a read of
-    /// `session` and a rolled-back insert into `verification`). Serve it from a health
-    /// endpoint.
+    /// Proves that the database persists: writes a short-lived `verification` row (identifier
+    /// `authgate-health:<random>`, expiring a minute ahead so that the cleanup removes a
+    /// leftover), reads it back, deletes it, and counts the active sessions. A failure names
+    /// the part to fix ([`HealthProblem`](crate::HealthProblem): unreachable, read-only,
+    /// schema with the missing table or column, credentials) and is logged as a warning with
+    /// the driver's error; the report itself carries neither credentials nor driver messages.
+    ///
+    /// Serve it with [`health_route`](Self::health_route).
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let auth = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .connect("sqlite::memory:")
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(auth.health().await.problem(), Some(authgate::HealthProblem::Schema));
+    /// auth.migrate().await.unwrap();
+    /// let report = auth.health().await;
+    /// assert!(report.is_ok());
+    /// assert_eq!(report.active_sessions(), Some(0));
+    /// # });
+    /// ```
+    pub async fn health(&self) -> crate::store::HealthReport {
+        crate::store::health_check(&self.core.database).await
+    }
+
+    /// A `GET` route answering [`health`](Self::health) as JSON: 200 with
+    /// `{"status":"ok","database":{"status":"ok","latencyMs":..},"sessions":{"active":..}}`, or
+    /// 503 with `Retry-After` and the failing part in `database.status`. Mount it where the
+    /// load balancer looks: `.route("/health", auth.health_route())`.
+    pub fn health_route<S>(&self) -> axum::routing::MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        crate::routes::health_route(self.core.clone())
+    }
+
+    /// Compares the database's tables, columns and indexes with Better-Auth 1.7.25's, changing
+    /// nothing (what `authgate check` reports).
     ///
     /// # Errors
-    /// The storage error, e.g. a refused connection or a missing table.
-    pub async fn health(&self) -> Result<(), StoreError> {
-        self.core.database.probe().await
+    /// The storage error when the catalogue cannot be read.
+    pub async fn schema_report(&self) -> Result<crate::store::SchemaReport, StoreError> {
+        crate::store::schema_inspect(&self.core.database).await
+    }
+
+    /// Deletes the sessions and verification rows that have expired, at most 1000 rows per
+    /// statement (one pass of the cleanup task; `authgate cleanup` runs it). Safe to run from
+    /// several instances at once.
+    ///
+    /// # Errors
+    /// The storage error of the first statement that failed.
+    pub async fn cleanup_expired(&self) -> Result<crate::store::CleanupReport, StoreError> {
+        crate::store::cleanup_expired(&self.core.database, |_| {}).await
+    }
+
+    /// [`cleanup_expired`](Self::cleanup_expired), calling `progress` with the running totals
+    /// after each batch.
+    ///
+    /// # Errors
+    /// The storage error of the first statement that failed.
+    pub async fn cleanup_expired_with_progress(
+        &self,
+        progress: impl FnMut(&crate::store::CleanupReport),
+    ) -> Result<crate::store::CleanupReport, StoreError> {
+        crate::store::cleanup_expired(&self.core.database, progress).await
     }
 
     /// The database pool.

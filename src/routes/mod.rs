@@ -3,6 +3,7 @@
 //! calls the operation in `api/`, and writes the answer (`response.rs`) and the cookies.
 
 mod fields;
+mod health;
 mod password;
 mod rate_limit;
 mod request;
@@ -89,6 +90,14 @@ where
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SessionLayer::from_core(core.clone()))
         .with_state(core)
+}
+
+/// `GET` answering the health check (see `health.rs`), for an application to mount.
+pub(crate) fn health_route<S>(core: Arc<Core>) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    get(move || async move { health::health(&core).await })
 }
 
 async fn ok() -> Response {

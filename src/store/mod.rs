@@ -39,9 +39,12 @@ macro_rules! dispatch {
     };
 }
 
+mod cleanup;
 mod datetime;
 mod dynamic_sql;
 mod handle;
+mod health;
+mod inspect;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -58,8 +61,14 @@ mod users;
 
 use std::fmt;
 
+pub use cleanup::CleanupReport;
+pub(crate) use cleanup::cleanup_expired;
 pub(crate) use datetime::DbTime;
 pub(crate) use handle::Store;
+pub(crate) use health::check as health_check;
+pub use health::{DatabaseHealth, HealthProblem, HealthReport, SessionsHealth};
+pub use inspect::SchemaReport;
+pub(crate) use inspect::inspect as schema_inspect;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
 pub(crate) use users::SessionsAfterPasswordChange;

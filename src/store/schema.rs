@@ -42,9 +42,9 @@ pub(crate) struct DialectSchema {
 /// Better-Auth's indexes by name, the same in every dialect but for the quoting (so their DDL
 /// is rendered like any other statement).
 /// Picks one statement of a dialect's rendered set.
-type Pick = fn(&Statements) -> &str;
+pub(super) type Pick = fn(&Statements) -> &str;
 
-const INDEXES: [(&str, Pick); 3] = [
+pub(super) const INDEXES: [(&str, Pick); 3] = [
     ("session_userId_idx", |s| &s.create_session_user_index),
     ("account_userId_idx", |s| &s.create_account_user_index),
     ("verification_identifier_idx", |s| {
@@ -53,7 +53,7 @@ const INDEXES: [(&str, Pick); 3] = [
 ];
 
 /// The columns authgate reads or writes, per table.
-const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
+pub(super) const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
     (
         "user",
         &[

@@ -11,6 +11,7 @@ mod faults;
 mod fields;
 mod first_hour;
 mod flows;
+mod health;
 mod hooks;
 mod outage;
 mod rate_limit;

@@ -1,0 +1,55 @@
+//! Deleting expired sessions and verification rows in batches of at most 1000 per statement,
+//! so that no statement holds locks for long. Each batch is an idempotent delete of rows that
+//! are expired anyway, so several instances may run it at once.
+
+use super::sqlx;
+
+use super::{Database, DbTime, StoreError};
+use crate::timestamp;
+
+/// The most rows one cleanup statement deletes.
+pub(crate) const BATCH: u64 = 1000;
+
+/// What one cleanup pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CleanupReport {
+    /// Expired sessions deleted.
+    pub sessions: u64,
+    /// Expired verification rows deleted (including health-check leftovers).
+    pub verifications: u64,
+}
+
+/// Deletes every session and verification row that expired before now, batch by batch;
+/// `progress` hears the running totals after each batch.
+pub(crate) async fn cleanup_expired(
+    db: &Database,
+    mut progress: impl FnMut(&CleanupReport),
+) -> Result<CleanupReport, StoreError> {
+    let now = DbTime(timestamp::now());
+    let mut report = CleanupReport::default();
+    dispatch!(db, |pool, sql| {
+        for (statement, sessions) in [
+            (sql.cleanup_sessions.as_str(), true),
+            (sql.cleanup_verifications.as_str(), false),
+        ] {
+            loop {
+                let deleted = sqlx::query(statement)
+                    .bind(now)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+                if sessions {
+                    report.sessions += deleted;
+                } else {
+                    report.verifications += deleted;
+                }
+                progress(&report);
+                if deleted < BATCH {
+                    break;
+                }
+            }
+        }
+    });
+    Ok(report)
+}
