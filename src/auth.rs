@@ -128,7 +128,19 @@ impl Auth {
     pub async fn migrate(&self) -> Result<MigrationReport, Error> {
         let with_rate_limit_table =
             self.core.config.rate_limit.storage_kind() == RateLimitStorage::Database;
-        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table).await?)
+        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table, false).await?)
+    }
+
+    /// What [`migrate`](Self::migrate) would do, changing nothing: the report with every
+    /// statement it would run in [`MigrationReport::statements`] (`authgate migrate --dry-run`
+    /// prints them).
+    ///
+    /// # Errors
+    /// As [`migrate`](Self::migrate), but for the statements, which do not run.
+    pub async fn migrate_dry_run(&self) -> Result<MigrationReport, Error> {
+        let with_rate_limit_table =
+            self.core.config.rate_limit.storage_kind() == RateLimitStorage::Database;
+        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table, true).await?)
     }
 
     /// Proves that the database persists: writes a short-lived `verification` row (identifier

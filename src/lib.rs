@@ -28,6 +28,7 @@ mod model;
 mod origin;
 mod rate_limit;
 mod secret;
+mod secret_fingerprint;
 pub mod sqlx;
 mod store;
 pub mod testing;
@@ -52,6 +53,7 @@ pub use model::{
 };
 pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
 pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
+pub use secret_fingerprint::{generate_secret, secret_fingerprint};
 pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};
 pub use session::layer::{ResponseFuture, SessionLayer, SessionService};
 pub use store::{

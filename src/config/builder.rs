@@ -282,4 +282,19 @@ impl AuthConfig {
     pub fn rate_limit(&self) -> &RateLimit {
         &self.rate_limit
     }
+
+    /// The [fingerprint](crate::secret_fingerprint) of every configured secret, the signing
+    /// one first: compare them across instances (`authgate check` prints them), never the
+    /// secrets.
+    pub fn secret_fingerprints(&self) -> Vec<String> {
+        self.secrets
+            .iter()
+            .map(crate::secret_fingerprint::secret_fingerprint)
+            .collect()
+    }
+
+    /// Whether cookies are `Secure` (and named `__Secure-` or `__Host-`).
+    pub fn secure_cookies(&self) -> bool {
+        self.cookies.secure
+    }
 }

@@ -267,3 +267,11 @@ fn classify_database(db: &(dyn sqlx::error::DatabaseError + 'static)) -> HealthP
     let _ = db;
     HealthProblem::Error
 }
+
+impl Database {
+    /// The health check of [`Auth::health`](crate::Auth::health) on this pool alone (no
+    /// configuration needed; `authgate check` uses it).
+    pub async fn health(&self) -> HealthReport {
+        check(self).await
+    }
+}

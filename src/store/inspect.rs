@@ -101,6 +101,16 @@ pub(crate) async fn inspect(db: &Database) -> Result<SchemaReport, StoreError> {
     })
 }
 
+impl Database {
+    /// Compares this database's schema with Better-Auth 1.7.25's, changing nothing.
+    ///
+    /// # Errors
+    /// The storage error when the catalogue cannot be read.
+    pub async fn schema_report(&self) -> Result<SchemaReport, StoreError> {
+        inspect(self).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
