@@ -72,9 +72,11 @@ impl Auth {
     }
 
     fn new(config: AuthConfig, database: Database) -> Self {
-        Self {
-            core: Arc::new(Core::new(config, database)),
+        let core = Arc::new(Core::new(config, database));
+        if let Some(interval) = core.config.operations.cleanup_interval {
+            spawn_cleanup(Arc::downgrade(&core), interval);
         }
+        Self { core }
     }
 
     /// The auth endpoints (`/sign-up/email`, `/sign-in/email`, `/get-session`, `/sign-out`,
@@ -246,6 +248,30 @@ impl Auth {
     pub fn sign_session_token(&self, token: &str) -> String {
         self.core.cookies.sign(token)
     }
+}
+
+/// The background cleanup: one pass every `interval`, until the last `Auth` of this
+/// configuration is dropped. A failed pass is logged and retried at the next tick.
+fn spawn_cleanup(core: std::sync::Weak<Core>, interval: std::time::Duration) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!(
+            "cleanup_interval is set but the Auth was built outside a tokio runtime: no background cleanup runs"
+        );
+        return;
+    };
+    runtime.spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(core) = core.upgrade() else { return };
+            match crate::store::cleanup_expired(&core.database, |_| {}).await {
+                Ok(report) => {
+                    tracing::debug!(sessions = report.sessions, verifications = report.verifications, "cleanup pass");
+                    let _ = core.database.active_sessions().await;
+                }
+                Err(err) => tracing::warn!(error = %err, "the cleanup pass failed; it runs again at the next interval"),
+            }
+        }
+    });
 }
 
 impl SessionLayer {

@@ -3,6 +3,7 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
+use crate::alerts::Alerts;
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
@@ -19,6 +20,7 @@ pub(crate) struct Core {
     pub(crate) cookies: SessionCookies,
     pub(crate) limiter: Limiter,
     pub(crate) hooks: DatabaseHooks,
+    pub(crate) alerts: Alerts,
 }
 
 impl Core {
@@ -37,6 +39,7 @@ impl Core {
             config.session_fields.clone(),
         );
         let hooks = config.hooks.clone();
+        let alerts = Alerts::new(config.operations.alert_window);
         Self {
             config,
             database,
@@ -44,6 +47,7 @@ impl Core {
             cookies,
             limiter,
             hooks,
+            alerts,
         }
     }
 }

@@ -16,6 +16,7 @@ mod session;
 pub mod api;
 
 // Configuration, and the leaves: each owns its settings and errors.
+mod alerts;
 mod client_ip;
 mod config;
 mod cookies;
@@ -31,6 +32,7 @@ mod secret;
 mod secret_fingerprint;
 pub mod sqlx;
 mod store;
+mod telemetry;
 pub mod testing;
 mod timestamp;
 

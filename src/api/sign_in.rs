@@ -8,6 +8,7 @@ use std::fmt;
 use super::audit;
 use super::email_address;
 use super::sessions::{RequestMeta, create_session};
+use crate::alerts::SignInStep;
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::hooks::HookContext;
@@ -117,6 +118,24 @@ pub(crate) async fn sign_in(
     result
 }
 
+/// The sessions-not-growing alert: counts the active sessions when its window starts and when
+/// it ends (two queries per window).
+async fn watch_sessions_growing(core: &Core) {
+    match core.alerts.signed_in() {
+        SignInStep::Nothing => {}
+        SignInStep::CountBaseline => {
+            if let Ok(active) = core.database.active_sessions().await {
+                core.alerts.set_baseline(active);
+            }
+        }
+        SignInStep::Compare { baseline, sign_ins } => {
+            if let Ok(active) = core.database.active_sessions().await {
+                core.alerts.compare(baseline, active, sign_ins);
+            }
+        }
+    }
+}
+
 async fn check(
     core: &Core,
     input: SignIn,
@@ -133,7 +152,10 @@ async fn check(
     let email = email_address::normalize(&input.email);
     let limited = ctx.is_http();
     if limited {
-        core.limiter.check_account(&email).await?;
+        core.limiter
+            .check_account(&email)
+            .await
+            .inspect_err(|_| crate::telemetry::rate_limited("account"))?;
     }
     let found = core.database.user_by_email(&email).await?;
     let stored = found.as_ref().and_then(|found| found.password.clone());
@@ -152,6 +174,7 @@ async fn check(
         core.limiter.forget_account(&email).await;
     }
     let session = create_session(core, &user.id, input.remember, meta, ctx).await?;
+    watch_sessions_growing(core).await;
     let mut headers = http::HeaderMap::new();
     core.cookies
         .sign_in(&mut headers, &session.token, input.remember);

@@ -58,6 +58,15 @@ pub(crate) struct FieldOptions {
     pub(super) session: Vec<(String, Field)>,
 }
 
+/// The checked operations settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OperationsSettings {
+    /// The window of the bad-signature and sessions-not-growing alerts.
+    pub(crate) alert_window: std::time::Duration,
+    /// How often the background cleanup runs; `None`: it does not.
+    pub(crate) cleanup_interval: Option<std::time::Duration>,
+}
+
 /// Bearer-token clients (Better-Auth's `bearer` plugin).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct BearerSettings {
@@ -90,6 +99,7 @@ pub struct AuthBuilder {
     pub(super) environment: Environment,
     pub(super) fields: FieldOptions,
     pub(super) hooks: DatabaseHooks,
+    pub(super) operations: OperationsSettings,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -148,6 +158,7 @@ impl AuthBuilder {
             .advanced
             .resolve(base_url.scheme() == "https", base_url.host_str())?;
         let (user_fields, session_fields) = self.fields.check()?;
+        self.operations.check()?;
 
         Ok(AuthConfig {
             secrets,
@@ -164,6 +175,7 @@ impl AuthBuilder {
             user_fields,
             session_fields,
             hooks: self.hooks,
+            operations: self.operations,
         })
     }
 }
@@ -203,6 +215,7 @@ pub struct AuthConfig {
     pub(crate) user_fields: FieldSet,
     pub(crate) session_fields: FieldSet,
     pub(crate) hooks: DatabaseHooks,
+    pub(crate) operations: OperationsSettings,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -291,6 +304,16 @@ impl AuthConfig {
             .iter()
             .map(crate::secret_fingerprint::secret_fingerprint)
             .collect()
+    }
+
+    /// The window of the incident alerts.
+    pub fn alert_window(&self) -> std::time::Duration {
+        self.operations.alert_window
+    }
+
+    /// How often the background cleanup runs, if it does.
+    pub fn cleanup_interval(&self) -> Option<std::time::Duration> {
+        self.operations.cleanup_interval
     }
 
     /// Whether cookies are `Secure` (and named `__Secure-` or `__Host-`).

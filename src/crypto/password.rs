@@ -162,6 +162,8 @@ struct Stats {
     computed: AtomicU64,
     running: AtomicUsize,
     peak_running: AtomicUsize,
+    /// Requests waiting for a slot.
+    waiting: AtomicUsize,
 }
 
 /// Marks one scrypt computation as running for as long as it lives.
@@ -233,8 +235,15 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
-            .await
+        let waiting_since = std::time::Instant::now();
+        let depth = self.stats.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        crate::telemetry::hash_queue_depth(depth);
+        let permit =
+            tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned()).await;
+        let depth = self.stats.waiting.fetch_sub(1, Ordering::SeqCst) - 1;
+        crate::telemetry::hash_queue_depth(depth);
+        crate::telemetry::hash_waited(waiting_since.elapsed());
+        let permit = permit
             .map_err(|_| HashError::Busy)?
             .expect("the hashing semaphore is never closed");
         let stats = self.stats.clone();

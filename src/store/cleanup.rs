@@ -41,8 +41,10 @@ pub(crate) async fn cleanup_expired(
                     .rows_affected();
                 if sessions {
                     report.sessions += deleted;
+                    crate::telemetry::cleaned_up("session", deleted);
                 } else {
                     report.verifications += deleted;
+                    crate::telemetry::cleaned_up("verification", deleted);
                 }
                 progress(&report);
                 if deleted < BATCH {

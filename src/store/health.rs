@@ -152,7 +152,10 @@ fn millis(d: Duration) -> u64 {
 pub(crate) async fn check(db: &Database) -> HealthReport {
     let started = Instant::now();
     match probe(db).await {
-        Ok(active) => HealthReport::ok(started.elapsed(), active),
+        Ok(active) => {
+            crate::telemetry::active_sessions(active);
+            HealthReport::ok(started.elapsed(), active)
+        }
         Err(err) => {
             let problem = classify(&err);
             let latency = started.elapsed();
@@ -269,6 +272,20 @@ fn classify_database(db: &(dyn sqlx::error::DatabaseError + 'static)) -> HealthP
 }
 
 impl Database {
+    /// The sessions that have not expired (also the `authgate_active_sessions` gauge).
+    pub(crate) async fn active_sessions(&self) -> Result<u64, super::StoreError> {
+        let now = DbTime(timestamp::now());
+        let active: i64 = dispatch!(self, |pool, sql| {
+            sqlx::query_scalar(sql.count_active_sessions.as_str())
+                .bind(now)
+                .fetch_one(pool)
+                .await?
+        });
+        let active = u64::try_from(active).unwrap_or(0);
+        crate::telemetry::active_sessions(active);
+        Ok(active)
+    }
+
     /// The health check of [`Auth::health`](crate::Auth::health) on this pool alone (no
     /// configuration needed; `authgate check` uses it).
     pub async fn health(&self) -> HealthReport {
