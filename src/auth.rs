@@ -216,6 +216,23 @@ impl Auth {
         crate::store::cleanup_expired(&self.core.database, progress).await
     }
 
+    /// Imports users from another system's table (see [`ImportUsers`](crate::api::ImportUsers)):
+    /// Better-Auth `user` rows and credential `account` rows with the hashes as they are
+    /// (bcrypt and argon2 need the `legacy-hashes` feature to sign in, and are re-hashed to
+    /// scrypt on the first successful sign-in). Refuses duplicate e-mails (ignoring case) and
+    /// conflicts with existing users before writing anything; skips users already imported.
+    ///
+    /// # Errors
+    /// [`ImportError::Refused`](crate::api::ImportError::Refused) with the report when the data
+    /// has problems (nothing written), or the database's failure.
+    pub async fn import_users(
+        &self,
+        spec: &crate::api::ImportUsers,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<crate::api::ImportReport, crate::api::ImportError> {
+        crate::api::import::import_users(&self.core, spec, progress).await
+    }
+
     /// The database pool.
     pub fn database(&self) -> &Database {
         self.core.database.database()

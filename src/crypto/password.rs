@@ -58,6 +58,13 @@ pub(crate) fn hash_blocking(password: &str) -> String {
 /// answered after the work of a real one, so that accounts with unusable hashes cannot be told
 /// apart by timing.
 pub(crate) fn verify_blocking(password: &str, stored: &str) -> Result<bool, MalformedHash> {
+    let format = super::legacy::HashFormat::of(stored);
+    if format.is_legacy() {
+        return super::legacy::verify(format, password, stored).ok_or_else(|| {
+            let _ = derive_key(password, DUMMY_SALT);
+            MalformedHash
+        });
+    }
     let Some((salt, expected)) = parse_stored(stored) else {
         let _ = derive_key(password, DUMMY_SALT);
         return Err(MalformedHash);

@@ -13,6 +13,8 @@ mod first_hour;
 mod flows;
 mod health;
 mod hooks;
+#[cfg(feature = "legacy-hashes")]
+mod import;
 mod outage;
 mod rate_limit;
 mod security;

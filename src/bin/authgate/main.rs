@@ -6,6 +6,7 @@
 //! (unknown command or option, missing argument).
 
 mod check;
+mod import;
 mod progress;
 
 use std::process::ExitCode;
@@ -62,6 +63,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Imports users from an existing table (bcrypt, argon2 or Better-Auth scrypt hashes),
+    /// refusing duplicate e-mails before writing anything. Idempotent and resumable.
+    ImportUsers(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +122,7 @@ async fn run(command: Command) -> Result<ExitCode, Failure> {
         }
         Command::Sessions { command } => sessions(command).await,
         Command::Cleanup { database } => cleanup(&database).await,
+        Command::ImportUsers(args) => import::run(args).await,
     }
 }
 
