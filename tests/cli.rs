@@ -223,6 +223,7 @@ fn every_command_has_help_and_usage_errors_exit_2() {
         &["sessions", "list", "--help"],
         &["sessions", "revoke", "--help"],
         &["cleanup", "--help"],
+        &["import-users", "--help"],
     ] {
         let output = authgate(&[], command);
         assert_eq!(
@@ -286,4 +287,94 @@ async fn sessions_list_and_revoke_by_email() {
         &["sessions", "list", "--user", "nobody@example.com"],
     );
     assert_eq!(unknown.status.code(), Some(1), "{}", describe(&unknown));
+}
+
+#[tokio::test]
+async fn cleanup_deletes_expired_rows() {
+    let (db, env) = good_setup().await;
+    let database = db.connect().await;
+    common::execute(
+        &database,
+        r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ('v1', 'x', '', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), ('v2', 'y', '', '2099-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"#,
+    )
+    .await;
+    let output = authgate(&borrow(&env), &["cleanup"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("deleted 0 expired session(s) and 1 expired verification row(s)"),
+        "{}",
+        describe(&output)
+    );
+    let left = common::scalar(&database, r#"select count(*) from "verification""#).await;
+    assert_eq!(left.as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn import_users_imports_once_and_refuses_duplicates() {
+    let (db, env) = good_setup().await;
+    let database = db.connect().await;
+    let bcrypt = "$2b$04$GfBWT/DaP5VpoRv9bktlsO6AnN2e3rfon3pSNwFXRe/XBPyTnU/4u";
+    common::execute(
+        &database,
+        "create table people (pid integer primary key, mail text, pw text, joined integer)",
+    )
+    .await;
+    common::execute(
+        &database,
+        &format!("insert into people values (1, 'one@example.com', '{bcrypt}', 1600000000000), (2, 'two@example.com', null, null)"),
+    )
+    .await;
+    let args = [
+        "import-users",
+        "--table",
+        "people",
+        "--id-column",
+        "pid",
+        "--email-column",
+        "mail",
+        "--name-column",
+        "",
+        "--password-column",
+        "pw",
+        "--created-at-column",
+        "joined",
+    ];
+    let dry: Vec<&str> = args.iter().copied().chain(["--dry-run"]).collect();
+    let output = authgate(&borrow(&env), &dry);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output).contains("would import: 2 read, 2 imported"),
+        "{}",
+        describe(&output)
+    );
+    let users = common::scalar(&database, r#"select count(*) from "user""#).await;
+    assert_eq!(users.as_deref(), Some("0"), "a dry run writes nothing");
+
+    let output = authgate(&borrow(&env), &args);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stdout(&output)
+            .contains("imported: 2 read, 2 imported, 0 already present, 1 without a password"),
+        "{}",
+        describe(&output)
+    );
+    let again = authgate(&borrow(&env), &args);
+    assert!(
+        stdout(&again).contains("2 read, 0 imported, 2 already present"),
+        "{}",
+        describe(&again)
+    );
+
+    common::execute(
+        &database,
+        "insert into people values (3, 'ONE@example.com', null, null)",
+    )
+    .await;
+    let refused = authgate(&borrow(&env), &args);
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    let text = stdout(&refused);
+    assert!(text.contains("refused, nothing written"), "{text}");
+    assert!(text.contains("one@example.com appears 2 times"), "{text}");
+    let users = common::scalar(&database, r#"select count(*) from "user""#).await;
+    assert_eq!(users.as_deref(), Some("2"));
 }

@@ -7,9 +7,6 @@ use super::sqlx;
 use super::{Database, DbTime, StoreError};
 use crate::timestamp;
 
-/// The most rows one cleanup statement deletes.
-pub(crate) const BATCH: u64 = 1000;
-
 /// What one cleanup pass deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -47,7 +44,9 @@ pub(crate) async fn cleanup_expired(
                     crate::telemetry::cleaned_up("verification", deleted);
                 }
                 progress(&report);
-                if deleted < BATCH {
+                // Until a batch finds nothing: with several instances at once, a batch can
+                // come back short because another instance took some of its rows.
+                if deleted == 0 {
                     break;
                 }
             }

@@ -6,6 +6,7 @@ mod common;
 
 mod account;
 mod api;
+mod cleanup;
 mod config;
 mod faults;
 mod fields;
