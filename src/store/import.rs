@@ -19,6 +19,15 @@ pub(crate) struct LegacyRow {
     pub(crate) created_at: Option<String>,
 }
 
+/// The five columns, as the driver decodes them.
+type TextRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 impl Store {
     /// Every row of `table`, ordered by id; `Ok(None)` when a name is not a plain identifier.
     pub(crate) async fn legacy_rows(
@@ -30,13 +39,7 @@ impl Store {
             return Ok(None);
         };
         let rows = dispatch!(self.database(), |pool, _sql| {
-            let rows: Vec<(
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            )> = sqlx::query_as(select).fetch_all(pool).await?;
+            let rows: Vec<TextRow> = sqlx::query_as(select).fetch_all(pool).await?;
             rows
         });
         Ok(Some(
