@@ -40,6 +40,9 @@ mod timestamp;
 pub mod docs {
     #[doc = include_str!("../docs/endpoints.md")]
     pub mod endpoints {}
+
+    #[doc = include_str!("../docs/operations.md")]
+    pub mod operations {}
 }
 
 #[cfg(any(fuzzing, test))]

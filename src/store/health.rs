@@ -245,8 +245,8 @@ fn classify_database(db: &(dyn sqlx::error::DatabaseError + 'static)) -> HealthP
             1290 | 1792 | 1142 | 1836 => HealthProblem::ReadOnly,
             // no such table, no such column, unknown database
             1146 | 1054 | 1049 => HealthProblem::Schema,
-            // access denied (user or password, or to the database)
-            1045 | 1044 | 1698 => HealthProblem::Credentials,
+            // access denied (user or password, or to the database); a locked account
+            1045 | 1044 | 1698 | 3118 | 4151 => HealthProblem::Credentials,
             1040 | 1053 | 1205 | 2002 | 2003 | 2006 | 2013 => HealthProblem::Unreachable,
             _ => HealthProblem::Error,
         };

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use crate::backend_tests;
 use crate::common::outage::{TcpProxy, server_addr};
 use crate::common::{
     Backend, Client, Jar, TestApp, TestDatabase, TestResponse, admin_execute, app_router, builder,
     q, serve,
 };
+use crate::{backend_tests, server_backend_tests};
 
 backend_tests!(
     health_is_200_and_leaves_no_row,
@@ -226,4 +226,78 @@ async fn health_is_503_unreachable(backend: Backend) {
         None => auth.database().close().await,
     }
     assert_failed(&get_health(&client).await, "unreachable");
+}
+
+mod credentials {
+    use super::*;
+    use crate::common::Backend;
+
+    server_backend_tests!(health_is_503_credentials);
+
+    /// The test's own user, connected, then refused further logins: the pool's next connection
+    /// meets the refusal.
+    async fn health_is_503_credentials(backend: Backend) {
+        let db = TestDatabase::new(backend).await;
+        let writer = builder()
+            .validate()
+            .unwrap()
+            .connect(&db.url)
+            .await
+            .unwrap();
+        writer.migrate().await.unwrap();
+        let access = ReadOnlyAccess::new(&db).await;
+        let user = url::Url::parse(&access.url).unwrap().username().to_owned();
+        if backend == Backend::Postgres {
+            admin_execute(
+                &access.admin_url,
+                &format!("alter role {user} set default_transaction_read_only = off"),
+            )
+            .await;
+        }
+        let auth = builder()
+            .validate()
+            .unwrap()
+            .connect(&access.url)
+            .await
+            .expect("the test user connects");
+        // Its pooled connections end, and it may not log in again.
+        match backend {
+            Backend::Postgres => {
+                admin_execute(&access.admin_url, &format!("alter role {user} nologin")).await;
+                admin_execute(
+                &access.admin_url,
+                &format!("select pg_terminate_backend(pid) from pg_stat_activity where usename = '{user}'"),
+            )
+            .await;
+            }
+            _ => {
+                for host in ["localhost", "127.0.0.1", "%"] {
+                    admin_execute(
+                        &access.admin_url,
+                        &format!("alter user '{user}'@'{host}' account lock"),
+                    )
+                    .await;
+                }
+                let admin = authgate::Database::connect(&access.admin_url)
+                    .await
+                    .unwrap();
+                let find = format!(
+                    "select id from information_schema.processlist where user = '{user}' limit 1"
+                );
+                while let Some(id) = crate::common::scalar(&admin, &find).await {
+                    crate::common::execute(&admin, &format!("kill {id}")).await;
+                }
+                admin.close().await;
+            }
+        }
+        let report = tokio::time::timeout(HANG, auth.health()).await.unwrap();
+        assert_eq!(
+            report.problem(),
+            Some(authgate::HealthProblem::Credentials),
+            "{report:?}"
+        );
+        let text = serde_json::to_string(&report).unwrap();
+        assert!(!text.contains(&user), "no user name: {text}");
+        access.remove().await;
+    }
 }
