@@ -72,9 +72,11 @@ impl Auth {
     }
 
     fn new(config: AuthConfig, database: Database) -> Self {
-        Self {
-            core: Arc::new(Core::new(config, database)),
+        let core = Arc::new(Core::new(config, database));
+        if let Some(interval) = core.config.operations.cleanup_interval {
+            spawn_cleanup(Arc::downgrade(&core), interval);
         }
+        Self { core }
     }
 
     /// The auth endpoints (`/sign-up/email`, `/sign-in/email`, `/get-session`, `/sign-out`,
@@ -128,18 +130,107 @@ impl Auth {
     pub async fn migrate(&self) -> Result<MigrationReport, Error> {
         let with_rate_limit_table =
             self.core.config.rate_limit.storage_kind() == RateLimitStorage::Database;
-        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table).await?)
+        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table, false).await?)
     }
 
-    /// Checks that the database is reachable, has the schema, and accepts writes (a read of
-    /// `session` and a rolled-back insert into `verification`). Serve it from a health
-    /// endpoint. While the database is known unreachable it fails at once, without trying
-    /// (answer 503 with `Retry-After`, as the quickstart's `/health` does).
+    /// What [`migrate`](Self::migrate) would do, changing nothing: the report with every
+    /// statement it would run in [`MigrationReport::statements`] (`authgate migrate --dry-run`
+    /// prints them).
     ///
     /// # Errors
-    /// The storage error, e.g. a refused connection or a missing table.
-    pub async fn health(&self) -> Result<(), StoreError> {
-        self.core.database.probe().await
+    /// As [`migrate`](Self::migrate), but for the statements, which do not run.
+    pub async fn migrate_dry_run(&self) -> Result<MigrationReport, Error> {
+        let with_rate_limit_table =
+            self.core.config.rate_limit.storage_kind() == RateLimitStorage::Database;
+        Ok(crate::store::schema_migrate(&self.core.database, with_rate_limit_table, true).await?)
+    }
+
+    /// Proves that the database persists: writes a short-lived `verification` row (identifier
+    /// `authgate-health:<random>`, expiring a minute ahead so that the cleanup removes a
+    /// leftover), reads it back, deletes it, and counts the active sessions. A failure names
+    /// the part to fix ([`HealthProblem`](crate::HealthProblem): unreachable, read-only,
+    /// schema with the missing table or column, credentials) and is logged as a warning with
+    /// the driver's error; the report itself carries neither credentials nor driver messages.
+    ///
+    /// Serve it with [`health_route`](Self::health_route).
+    ///
+    /// # Examples
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let auth = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .connect("sqlite::memory:")
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(auth.health().await.problem(), Some(authgate::HealthProblem::Schema));
+    /// auth.migrate().await.unwrap();
+    /// let report = auth.health().await;
+    /// assert!(report.is_ok());
+    /// assert_eq!(report.active_sessions(), Some(0));
+    /// # });
+    /// ```
+    pub async fn health(&self) -> crate::store::HealthReport {
+        crate::store::health_check(&self.core.database).await
+    }
+
+    /// A `GET` route answering [`health`](Self::health) as JSON: 200 with
+    /// `{"status":"ok","database":{"status":"ok","latencyMs":..},"sessions":{"active":..}}`, or
+    /// 503 with `Retry-After` and the failing part in `database.status`. Mount it where the
+    /// load balancer looks: `.route("/health", auth.health_route())`.
+    pub fn health_route<S>(&self) -> axum::routing::MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        crate::routes::health_route(self.core.clone())
+    }
+
+    /// Compares the database's tables, columns and indexes with Better-Auth 1.7.25's, changing
+    /// nothing (what `authgate check` reports).
+    ///
+    /// # Errors
+    /// The storage error when the catalogue cannot be read.
+    pub async fn schema_report(&self) -> Result<crate::store::SchemaReport, StoreError> {
+        self.core.database.inspect_schema().await
+    }
+
+    /// Deletes the sessions and verification rows that have expired, at most 1000 rows per
+    /// statement (one pass of the cleanup task; `authgate cleanup` runs it). Safe to run from
+    /// several instances at once.
+    ///
+    /// # Errors
+    /// The storage error of the first statement that failed.
+    pub async fn cleanup_expired(&self) -> Result<crate::store::CleanupReport, StoreError> {
+        self.core.database.cleanup_expired(|_| {}).await
+    }
+
+    /// [`cleanup_expired`](Self::cleanup_expired), calling `progress` with the running totals
+    /// after each batch.
+    ///
+    /// # Errors
+    /// The storage error of the first statement that failed.
+    pub async fn cleanup_expired_with_progress(
+        &self,
+        progress: impl FnMut(&crate::store::CleanupReport),
+    ) -> Result<crate::store::CleanupReport, StoreError> {
+        self.core.database.cleanup_expired(progress).await
+    }
+
+    /// Imports users from another system's table (see [`ImportUsers`](crate::api::ImportUsers)):
+    /// Better-Auth `user` rows and credential `account` rows with the hashes as they are
+    /// (bcrypt and argon2 need the `legacy-hashes` feature to sign in, and are re-hashed to
+    /// scrypt on the first successful sign-in). Refuses duplicate e-mails (ignoring case) and
+    /// conflicts with existing users before writing anything; skips users already imported.
+    ///
+    /// # Errors
+    /// [`ImportError::Refused`](crate::api::ImportError::Refused) with the report when the data
+    /// has problems (nothing written), or the database's failure.
+    pub async fn import_users(
+        &self,
+        spec: &crate::api::ImportUsers,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<crate::api::ImportReport, crate::api::ImportError> {
+        crate::api::import::import_users(&self.core, spec, progress).await
     }
 
     /// The database pool.
@@ -174,6 +265,30 @@ impl Auth {
     pub fn sign_session_token(&self, token: &str) -> String {
         self.core.cookies.sign(token)
     }
+}
+
+/// The background cleanup: one pass every `interval`, until the last `Auth` of this
+/// configuration is dropped. A failed pass is logged and retried at the next tick.
+fn spawn_cleanup(core: std::sync::Weak<Core>, interval: std::time::Duration) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!(
+            "cleanup_interval is set but the Auth was built outside a tokio runtime: no background cleanup runs"
+        );
+        return;
+    };
+    runtime.spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(core) = core.upgrade() else { return };
+            match core.database.cleanup_expired(|_| {}).await {
+                Ok(report) => {
+                    tracing::debug!(sessions = report.sessions, verifications = report.verifications, "cleanup pass");
+                    let _ = core.database.active_sessions().await;
+                }
+                Err(err) => tracing::warn!(error = %err, "the cleanup pass failed; it runs again at the next interval"),
+            }
+        }
+    });
 }
 
 impl SessionLayer {

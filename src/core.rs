@@ -3,6 +3,7 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
+use crate::alerts::Alerts;
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
@@ -19,6 +20,7 @@ pub(crate) struct Core {
     pub(crate) cookies: SessionCookies,
     pub(crate) limiter: Limiter,
     pub(crate) hooks: DatabaseHooks,
+    pub(crate) alerts: Alerts,
 }
 
 impl Core {
@@ -38,6 +40,7 @@ impl Core {
         );
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let hooks = config.hooks.clone();
+        let alerts = Alerts::new(config.operations.alert_window);
         Self {
             config,
             database,
@@ -45,6 +48,7 @@ impl Core {
             cookies,
             limiter,
             hooks,
+            alerts,
         }
     }
 }

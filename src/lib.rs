@@ -16,6 +16,7 @@ mod session;
 pub mod api;
 
 // Configuration, and the leaves: each owns its settings and errors.
+mod alerts;
 mod client_ip;
 mod config;
 mod cookies;
@@ -28,9 +29,11 @@ mod model;
 mod origin;
 mod rate_limit;
 mod secret;
+mod secret_fingerprint;
 mod server;
 pub mod sqlx;
 mod store;
+mod telemetry;
 pub mod testing;
 mod timestamp;
 
@@ -38,6 +41,9 @@ mod timestamp;
 pub mod docs {
     #[doc = include_str!("../docs/endpoints.md")]
     pub mod endpoints {}
+
+    #[doc = include_str!("../docs/operations.md")]
+    pub mod operations {}
 }
 
 #[cfg(any(fuzzing, test))]
@@ -53,7 +59,11 @@ pub use model::{
 };
 pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
 pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
+pub use secret_fingerprint::{generate_secret, secret_fingerprint};
 pub use server::{Serve, ServerTimeouts, serve};
 pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};
 pub use session::layer::{ResponseFuture, SessionLayer, SessionService};
+pub use store::{
+    CleanupReport, DatabaseHealth, HealthProblem, HealthReport, SchemaReport, SessionsHealth,
+};
 pub use store::{Database, Dialect, DriverError, MigrationReport, StoreError};

@@ -21,6 +21,7 @@ pub(crate) fn record<T>(
         Ok(_) => "success",
         Err(err) => err.code(),
     };
+    crate::telemetry::audited(event, outcome);
     match user_id {
         Some(user_id) => tracing::info!(
             target: "authgate::audit",

@@ -9,6 +9,7 @@
 mod audit;
 pub(crate) mod email_address;
 mod handle;
+pub(crate) mod import;
 pub(crate) mod password;
 pub(crate) mod password_rules;
 pub(crate) mod sessions;
@@ -17,6 +18,7 @@ pub(crate) mod sign_up;
 pub(crate) mod user;
 
 pub use handle::Api;
+pub use import::{ImportError, ImportReport, ImportUsers};
 pub use password::ChangePassword;
 pub use sign_in::{SignIn, SignedIn};
 pub use sign_up::{SignUp, SignedUp};

@@ -203,6 +203,19 @@ async fn write_password(
     Ok(replacement)
 }
 
+/// Replaces the credential account's hash, keeping the sessions (the re-hash of an imported
+/// bcrypt or argon2 hash on sign-in).
+pub(crate) async fn replace_hash(
+    core: &Core,
+    user_id: &str,
+    hash: String,
+    ctx: &HookContext,
+) -> Result<(), AuthError> {
+    write_password(core, user_id, hash, &SessionsOnChange::Keep, ctx)
+        .await
+        .map(drop)
+}
+
 /// Sets a password without the current one (server code; Better-Auth's `setPassword`): the
 /// length and policy rules apply; a user without a credential account gets one.
 pub(crate) async fn set_password(

@@ -8,7 +8,9 @@ use std::fmt;
 use super::audit;
 use super::email_address;
 use super::sessions::{RequestMeta, create_session};
+use crate::alerts::SignInStep;
 use crate::core::Core;
+use crate::crypto::legacy::HashFormat;
 use crate::error::AuthError;
 use crate::hooks::HookContext;
 use crate::model::{Session, User};
@@ -117,6 +119,41 @@ pub(crate) async fn sign_in(
     result
 }
 
+/// Replaces an imported bcrypt or argon2 hash with Better-Auth's scrypt (an account update,
+/// with its hooks). Best effort: the sign-in stands if it fails, and the next one tries again.
+async fn rehash(core: &Core, user_id: &str, password: String, ctx: &HookContext) {
+    let result = match core.hasher.hash(password).await {
+        Ok(hash) => super::password::replace_hash(core, user_id, hash, ctx).await,
+        Err(err) => Err(AuthError::from(err)),
+    };
+    match result {
+        Ok(()) => {
+            tracing::info!(user.id = %user_id, "re-hashed an imported password hash to scrypt")
+        }
+        Err(err) => {
+            tracing::warn!(user.id = %user_id, code = err.code(), "could not re-hash an imported password hash; the next sign-in tries again")
+        }
+    }
+}
+
+/// The sessions-not-growing alert: counts the active sessions when its window starts and when
+/// it ends (two queries per window).
+async fn watch_sessions_growing(core: &Core) {
+    match core.alerts.signed_in() {
+        SignInStep::Nothing => {}
+        SignInStep::CountBaseline => {
+            if let Ok(active) = core.database.active_sessions().await {
+                core.alerts.set_baseline(active);
+            }
+        }
+        SignInStep::Compare { baseline, sign_ins } => {
+            if let Ok(active) = core.database.active_sessions().await {
+                core.alerts.compare(baseline, active, sign_ins);
+            }
+        }
+    }
+}
+
 async fn check(
     core: &Core,
     input: SignIn,
@@ -133,13 +170,26 @@ async fn check(
     let email = email_address::normalize(&input.email);
     let limited = ctx.is_http();
     if limited {
-        core.limiter.check_account(&email).await?;
+        core.limiter
+            .check_account(&email)
+            .await
+            .inspect_err(|_| crate::telemetry::rate_limited("account"))?;
     }
     let found = core.database.user_by_email(&email).await?;
     let stored = found.as_ref().and_then(|found| found.password.clone());
+    let legacy = stored
+        .as_deref()
+        .map(HashFormat::of)
+        .filter(|format| format.is_legacy());
+    // Kept only to re-hash an imported bcrypt or argon2 hash once it verified.
+    let rehash_with = legacy.map(|_| input.password.clone());
     let verified = core.hasher.verify(input.password, stored).await?;
     let user = match (found, verified) {
         (Some(found), Ok(true)) => found.user,
+        (Some(found), Err(_)) if legacy.is_some() && !cfg!(feature = "legacy-hashes") => {
+            tracing::error!(user.id = %found.user.id, "the stored password hash is a bcrypt or argon2 hash: enable authgate's `legacy-hashes` feature to verify it");
+            return Err(AuthError::invalid_email_or_password());
+        }
         (Some(found), Err(_)) => {
             tracing::error!(user.id = %found.user.id, "the stored password hash is malformed; the user cannot sign in with a password");
             return Err(AuthError::invalid_email_or_password());
@@ -147,11 +197,15 @@ async fn check(
         _ => return Err(AuthError::invalid_email_or_password()),
     };
 
+    if let Some(password) = rehash_with {
+        rehash(core, &user.id, password, ctx).await;
+    }
     // Only consecutive failures count towards the per-account limit.
     if limited {
         core.limiter.forget_account(&email).await;
     }
     let session = create_session(core, &user.id, input.remember, meta, ctx).await?;
+    watch_sessions_growing(core).await;
     let mut headers = http::HeaderMap::new();
     core.cookies
         .sign_in(&mut headers, &session.token, input.remember);

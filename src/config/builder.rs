@@ -59,6 +59,15 @@ pub(crate) struct FieldOptions {
     pub(super) session: Vec<(String, Field)>,
 }
 
+/// The checked operations settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OperationsSettings {
+    /// The window of the bad-signature and sessions-not-growing alerts.
+    pub(crate) alert_window: std::time::Duration,
+    /// How often the background cleanup runs; `None`: it does not.
+    pub(crate) cleanup_interval: Option<std::time::Duration>,
+}
+
 /// Bearer-token clients (Better-Auth's `bearer` plugin).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct BearerSettings {
@@ -92,6 +101,7 @@ pub struct AuthBuilder {
     pub(super) fields: FieldOptions,
     pub(super) hooks: DatabaseHooks,
     pub(super) database: OutageSettings,
+    pub(super) operations: OperationsSettings,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -151,6 +161,7 @@ impl AuthBuilder {
             .resolve(base_url.scheme() == "https", base_url.host_str())?;
         let (user_fields, session_fields) = self.fields.check()?;
         self.database.check()?;
+        self.operations.check()?;
 
         Ok(AuthConfig {
             secrets,
@@ -168,6 +179,7 @@ impl AuthBuilder {
             session_fields,
             hooks: self.hooks,
             database: self.database,
+            operations: self.operations,
         })
     }
 }
@@ -208,6 +220,7 @@ pub struct AuthConfig {
     pub(crate) session_fields: FieldSet,
     pub(crate) hooks: DatabaseHooks,
     pub(crate) database: OutageSettings,
+    pub(crate) operations: OperationsSettings,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -286,5 +299,30 @@ impl AuthConfig {
     /// The rate limits.
     pub fn rate_limit(&self) -> &RateLimit {
         &self.rate_limit
+    }
+
+    /// The [fingerprint](crate::secret_fingerprint) of every configured secret, the signing
+    /// one first: compare them across instances (`authgate check` prints them), never the
+    /// secrets.
+    pub fn secret_fingerprints(&self) -> Vec<String> {
+        self.secrets
+            .iter()
+            .map(crate::secret_fingerprint::secret_fingerprint)
+            .collect()
+    }
+
+    /// The window of the incident alerts.
+    pub fn alert_window(&self) -> std::time::Duration {
+        self.operations.alert_window
+    }
+
+    /// How often the background cleanup runs, if it does.
+    pub fn cleanup_interval(&self) -> Option<std::time::Duration> {
+        self.operations.cleanup_interval
+    }
+
+    /// Whether cookies are `Secure` (and named `__Secure-` or `__Host-`).
+    pub fn secure_cookies(&self) -> bool {
+        self.cookies.secure
     }
 }

@@ -21,6 +21,7 @@ mod email_password;
 mod environment;
 mod error;
 mod fields;
+mod operations;
 mod rate_limit;
 mod session;
 mod user;

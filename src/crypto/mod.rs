@@ -2,6 +2,7 @@
 //! signed cookie values ([`signing`]), scrypt password hashes ([`password`]) and random ids and
 //! tokens ([`token`]).
 
+pub(crate) mod legacy;
 pub(crate) mod password;
 pub(crate) mod signing;
 pub(crate) mod token;

@@ -58,6 +58,13 @@ pub(crate) fn hash_blocking(password: &str) -> String {
 /// answered after the work of a real one, so that accounts with unusable hashes cannot be told
 /// apart by timing.
 pub(crate) fn verify_blocking(password: &str, stored: &str) -> Result<bool, MalformedHash> {
+    let format = super::legacy::HashFormat::of(stored);
+    if format.is_legacy() {
+        return super::legacy::verify(format, password, stored).ok_or_else(|| {
+            let _ = derive_key(password, DUMMY_SALT);
+            MalformedHash
+        });
+    }
     let Some((salt, expected)) = parse_stored(stored) else {
         let _ = derive_key(password, DUMMY_SALT);
         return Err(MalformedHash);
@@ -162,6 +169,8 @@ struct Stats {
     computed: AtomicU64,
     running: AtomicUsize,
     peak_running: AtomicUsize,
+    /// Requests waiting for a slot.
+    waiting: AtomicUsize,
 }
 
 /// Marks one scrypt computation as running for as long as it lives.
@@ -233,8 +242,15 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
-            .await
+        let waiting_since = std::time::Instant::now();
+        let depth = self.stats.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        crate::telemetry::hash_queue_depth(depth);
+        let permit =
+            tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned()).await;
+        let depth = self.stats.waiting.fetch_sub(1, Ordering::SeqCst) - 1;
+        crate::telemetry::hash_queue_depth(depth);
+        crate::telemetry::hash_waited(waiting_since.elapsed());
+        let permit = permit
             .map_err(|_| HashError::Busy)?
             .expect("the hashing semaphore is never closed");
         let stats = self.stats.clone();

@@ -4,6 +4,7 @@
 
 mod error_page;
 mod fields;
+mod health;
 mod password;
 mod rate_limit;
 mod request;
@@ -94,6 +95,14 @@ where
         .method_not_allowed_fallback(method_not_allowed)
         .layer(SessionLayer::from_core(core.clone()))
         .with_state(core)
+}
+
+/// `GET` answering the health check (see `health.rs`), for an application to mount.
+pub(crate) fn health_route<S>(core: Arc<Core>) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    get(move || async move { health::health(&core).await })
 }
 
 async fn ok() -> Response {

@@ -56,7 +56,10 @@ pub(super) async fn enforce(
         .client_ip(request.headers(), peer);
     match core.limiter.check_request(path, ip).await {
         Ok(()) => next.run(request).await,
-        Err(limited) => AuthError::from(limited).into_response(),
+        Err(limited) => {
+            crate::telemetry::rate_limited("address");
+            AuthError::from(limited).into_response()
+        }
     }
 }
 

@@ -61,6 +61,16 @@ fn cookie_token(headers: &HeaderMap, names: &CookieNames, secrets: &SecretRing) 
     verified_session_token(&cookies::read(headers, &names.session_token)?, secrets)
 }
 
+/// Whether the request's session cookie verifies with a configured secret; `None` without one.
+pub(crate) fn cookie_signature_ok(
+    headers: &HeaderMap,
+    names: &CookieNames,
+    secrets: &SecretRing,
+) -> Option<bool> {
+    let value = cookies::read(headers, &names.session_token)?;
+    Some(verified_session_token(&value, secrets).is_some())
+}
+
 /// Whether a bare, unsigned session token is accepted as a bearer token (Better-Auth's
 /// `bearer` plugin accepts it; authgate only when configured to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,7 @@ use crate::core::Core;
 use crate::error::AuthError;
 use crate::hooks::{HookContext, Operation};
 use crate::model::SessionWithUser;
+use crate::telemetry::{self, LookupOutcome};
 use crate::timestamp;
 
 /// What a request's credentials resolved to.
@@ -58,6 +59,8 @@ pub(crate) struct SessionLookup {
     /// The request sent a bare (unsigned) session token as a bearer token, which is refused:
     /// its 401 says what to send instead.
     unsigned_bearer: bool,
+    /// The request carried a session cookie that no configured secret signed.
+    bad_signature: bool,
     /// The request's headers, kept only when session hooks want them (a refresh or the
     /// deletion of an expired session runs them).
     hook_headers: Option<HeaderMap>,
@@ -77,6 +80,15 @@ impl SessionLookup {
         };
         let credential = credentials::session_token(headers, names, secrets, unsigned);
         let dont_remember = credentials::dont_remember(headers, names, secrets);
+        // Cookie-bearing requests feed the bad-signature alert.
+        let cookie_signed = match &credential {
+            Some(c) if c.source == credentials::TokenSource::Cookie => Some(true),
+            _ => credentials::cookie_signature_ok(headers, names, secrets),
+        };
+        if let Some(signed) = cookie_signed {
+            core.alerts.cookie_seen(signed);
+        }
+        let bad_signature = cookie_signed == Some(false);
         let unsigned_bearer = credential.is_none()
             && unsigned == UnsignedBearer::Refused
             && credentials::is_unsigned_bearer(headers);
@@ -91,6 +103,7 @@ impl SessionLookup {
             credential,
             dont_remember,
             unsigned_bearer,
+            bad_signature,
             hook_headers,
             outcome: OnceCell::new(),
             cookie_update: Mutex::new(None),
@@ -138,8 +151,19 @@ impl SessionLookup {
     }
 
     async fn load(&self, refresh: Refresh) -> Outcome {
+        let (outcome, seen) = self.find(refresh).await;
+        telemetry::session_lookup(seen);
+        outcome
+    }
+
+    async fn find(&self, refresh: Refresh) -> (Outcome, LookupOutcome) {
         let Some(credential) = &self.credential else {
-            return Outcome::Anonymous;
+            let seen = if self.bad_signature {
+                LookupOutcome::BadSignature
+            } else {
+                LookupOutcome::Anonymous
+            };
+            return (Outcome::Anonymous, seen);
         };
         let token = credential.token.as_str();
         let database = &self.core.database;
@@ -150,9 +174,9 @@ impl SessionLookup {
             Ok(Some(found)) => found,
             Ok(None) => {
                 self.set_cookie_update(CookieUpdate::Clear);
-                return Outcome::Anonymous;
+                return (Outcome::Anonymous, LookupOutcome::Anonymous);
             }
-            Err(err) => return Outcome::Failed(err.into()),
+            Err(err) => return (Outcome::Failed(err.into()), LookupOutcome::DatabaseError),
         };
 
         if policy::is_over(settings, &found.session, now) {
@@ -161,9 +185,9 @@ impl SessionLookup {
             let ctx = self.hook_context(Operation::ExpireSession);
             if let Err(veto) = hooks.delete_before.run(&found.session, &ctx).await {
                 tracing::info!(code = veto.code(), "a hook kept an ended session's row");
-                return Outcome::Anonymous;
+                return (Outcome::Anonymous, LookupOutcome::Expired);
             }
-            return match database.delete_session(token).await {
+            let outcome = match database.delete_session(token).await {
                 Ok(()) => {
                     hooks.delete_after.run(&found.session, &ctx).await;
                     self.set_cookie_update(CookieUpdate::Clear);
@@ -175,6 +199,7 @@ impl SessionLookup {
                     Outcome::Anonymous
                 }
             };
+            return (outcome, LookupOutcome::Expired);
         }
 
         if policy::refresh_due(settings, &found.session, now)
@@ -185,23 +210,24 @@ impl SessionLookup {
             let ctx = self.hook_context(Operation::RefreshSession);
             match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
                 Refreshed::Done(session) => {
+                    telemetry::session_refreshed();
                     found.session = session;
                     self.set_cookie_update(CookieUpdate::Refresh);
                 }
                 // Revoked between the two statements.
                 Refreshed::Gone => {
                     self.set_cookie_update(CookieUpdate::Clear);
-                    return Outcome::Anonymous;
+                    return (Outcome::Anonymous, LookupOutcome::Anonymous);
                 }
                 // A hook refused: its error is the request's answer.
-                Refreshed::Vetoed(err) => return Outcome::Failed(err),
+                Refreshed::Vetoed(err) => return (Outcome::Failed(err), LookupOutcome::Active),
                 // The session is valid; only its extension failed. Serve it, retry next time.
                 Refreshed::Failed(err) => {
                     tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry")
                 }
             }
         }
-        Outcome::Active(Arc::new(found))
+        (Outcome::Active(Arc::new(found)), LookupOutcome::Active)
     }
 
     fn set_cookie_update(&self, update: CookieUpdate) {

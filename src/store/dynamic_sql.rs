@@ -250,6 +250,53 @@ pub(crate) fn add_column(dialect: Dialect, table: &'static str, def: &FieldDef) 
     ))
 }
 
+/// The columns of a legacy user table to read (`None`: not there, read as NULL).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LegacyColumns<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
+    pub(crate) created_at: Option<&'a str>,
+}
+
+/// `select` of a legacy table's id, email, name, password hash and creation time, each cast to
+/// text, in a stable order; `None` when a name is not a plain identifier (letters, digits,
+/// `_`, not starting with a digit), which is all this accepts.
+pub(crate) fn legacy_select(
+    dialect: Dialect,
+    table: &str,
+    columns: LegacyColumns<'_>,
+) -> Option<SqlStr> {
+    let names = [
+        Some(columns.id),
+        Some(columns.email),
+        columns.name,
+        columns.password,
+        columns.created_at,
+    ];
+    if !is_identifier(table) || names.iter().flatten().any(|n| !is_identifier(n)) {
+        return None;
+    }
+    let text = match dialect {
+        Dialect::MySql => "char",
+        Dialect::Postgres | Dialect::Sqlite => "text",
+    };
+    let list: Vec<String> = names
+        .iter()
+        .map(|name| match name {
+            Some(name) => format!("cast({} as {text})", quoted_for(dialect, name)),
+            None => format!("cast(null as {text})"),
+        })
+        .collect();
+    Some(sql(format!(
+        "select {} from {} order by {}",
+        list.join(", "),
+        quoted_for(dialect, table),
+        quoted_for(dialect, columns.id)
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

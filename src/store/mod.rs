@@ -58,9 +58,13 @@ macro_rules! guarded {
 
 mod address;
 mod circuit;
+mod cleanup;
 mod datetime;
 mod dynamic_sql;
 mod handle;
+mod health;
+mod import;
+mod inspect;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -78,8 +82,14 @@ mod users;
 use std::fmt;
 
 pub(crate) use circuit::OutageSettings;
+pub use cleanup::CleanupReport;
 pub(crate) use datetime::DbTime;
+pub(crate) use dynamic_sql::LegacyColumns;
 pub(crate) use handle::Store;
+pub(crate) use health::check as health_check;
+pub use health::{DatabaseHealth, HealthProblem, HealthReport, SessionsHealth};
+pub(crate) use import::LegacyRow;
+pub use inspect::SchemaReport;
 pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
 pub(crate) use users::SessionsAfterPasswordChange;

@@ -4,6 +4,7 @@
 //! once (each dialect serialises it with a lock).
 
 use super::sqlx;
+use sqlx_core::sql_str::SqlStr;
 use std::collections::HashSet;
 
 use super::dynamic_sql::{add_column, create_table, needs_backfill};
@@ -42,9 +43,9 @@ pub(crate) struct DialectSchema {
 /// Better-Auth's indexes by name, the same in every dialect but for the quoting (so their DDL
 /// is rendered like any other statement).
 /// Picks one statement of a dialect's rendered set.
-type Pick = fn(&Statements) -> &str;
+pub(super) type Pick = fn(&Statements) -> &str;
 
-const INDEXES: [(&str, Pick); 3] = [
+pub(super) const INDEXES: [(&str, Pick); 3] = [
     ("session_userId_idx", |s| &s.create_session_user_index),
     ("account_userId_idx", |s| &s.create_account_user_index),
     ("verification_identifier_idx", |s| {
@@ -53,7 +54,7 @@ const INDEXES: [(&str, Pick); 3] = [
 ];
 
 /// The columns authgate reads or writes, per table.
-const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
+pub(super) const REQUIRED_COLUMNS: [(&str, &[&str]); 4] = [
     (
         "user",
         &[
@@ -114,6 +115,8 @@ pub struct MigrationReport {
     pub created_indexes: Vec<&'static str>,
     /// Additional-field columns added to existing tables, as `table.column`, in order.
     pub added_columns: Vec<String>,
+    /// Every statement run (or, for a dry run, that would run), in order.
+    pub statements: Vec<String>,
 }
 
 impl MigrationReport {
@@ -184,6 +187,7 @@ fn missing_columns(
 pub(crate) async fn migrate(
     store: &Store,
     with_rate_limit_table: bool,
+    dry_run: bool,
 ) -> Result<MigrationReport, StoreError> {
     let db = store.database();
     let dialect = db.dialect();
@@ -199,10 +203,12 @@ pub(crate) async fn migrate(
         // Whatever happens below, this connection is closed rather than returned to the pool,
         // so a failed migration cannot leave a lock or an open transaction behind.
         conn.close_on_drop();
-        for statement in schema.lock {
+        // A dry run reads the catalogue only: no lock, no statement that writes.
+        let lock: &[&str] = if dry_run { &[] } else { schema.lock };
+        for statement in lock {
             sqlx::query(*statement).execute(&mut *conn).await?;
         }
-        if let Some(acquired) = schema.lock_acquired {
+        if let Some(acquired) = schema.lock_acquired.filter(|_| !dry_run) {
             let got: Option<i64> = sqlx::query_scalar(acquired).fetch_one(&mut *conn).await?;
             if got != Some(1) {
                 return Err(StoreError::MigrationLockTimeout);
@@ -272,31 +278,34 @@ pub(crate) async fn migrate(
             return Err(StoreError::UnsafeMigration(refusals));
         }
 
+        let mut planned: Vec<SqlStr> = Vec::new();
         for (table, def) in additions {
-            sqlx::query(add_column(dialect, table, def))
-                .execute(&mut *conn)
-                .await?;
+            planned.push(add_column(dialect, table, def));
             report.added_columns.push(format!("{table}.{}", def.name));
         }
         for (name, ddl) in creations {
-            sqlx::query(ddl).execute(&mut *conn).await?;
+            planned.push(ddl);
             report.created_tables.push(name);
         }
         if with_rate_limit_table && !tables.contains(schema.rate_limit.name) {
-            sqlx::query(schema.rate_limit.sql)
-                .execute(&mut *conn)
-                .await?;
+            planned.push(SqlStr::from_static(schema.rate_limit.sql));
             report.created_tables.push(schema.rate_limit.name);
         }
         for (name, statement) in INDEXES {
             if !indexes.contains(name) {
-                sqlx::query(statement(sql)).execute(&mut *conn).await?;
+                planned.push(SqlStr::from_static(statement(sql)));
                 report.created_indexes.push(name);
             }
         }
-        for statement in schema.unlock {
-            sqlx::query(*statement).execute(&mut *conn).await?;
+        if !dry_run {
+            for statement in &planned {
+                sqlx::query(statement.clone()).execute(&mut *conn).await?;
+            }
+            for statement in schema.unlock {
+                sqlx::query(*statement).execute(&mut *conn).await?;
+            }
         }
+        report.statements = planned.iter().map(|s| s.as_str().to_owned()).collect();
         Ok(report)
     })
 }

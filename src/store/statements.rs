@@ -62,10 +62,19 @@ statements! {
     user_has_rows = r#"select 1 from "user" limit 1"#;
     session_has_rows = r#"select 1 from "session" limit 1"#;
 
-    /// A read that needs the `session` table (health check).
-    probe_session_table = r#"select count(*) from "session" where "token" = $1"#;
-    /// A write that needs the `verification` table (health check, rolled back).
-    probe_write = r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6)"#;
+    /// The health check's short-lived `verification` row: written, read back by id, deleted.
+    health_insert = r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6)"#;
+    health_read = r#"select "identifier" from "verification" where "id" = $1"#;
+    health_delete = r#"delete from "verification" where "id" = $1"#;
+    /// Sessions that have not expired at $1.
+    count_active_sessions = r#"select count(*) from "session" where "expiresAt" > $1"#;
+    /// One batch of the cleanup: expired sessions / verification rows (before $1), at most
+    /// 1000 per statement so that no delete holds locks for long. MySQL cannot select from the
+    /// table it deletes from, but has `delete ... limit`.
+    cleanup_sessions = r#"delete from "session" where "id" in (select "id" from "session" where "expiresAt" < $1 limit 1000)"#,
+        mysql = "delete from `session` where `expiresAt` < ? limit 1000";
+    cleanup_verifications = r#"delete from "verification" where "id" in (select "id" from "verification" where "expiresAt" < $1 limit 1000)"#,
+        mysql = "delete from `verification` where `expiresAt` < ? limit 1000";
 
     /// Counts one request in Better-Auth's `rateLimit` table, applying its rule in SQL: a new
     /// window when the last allowed request ($3 = now) is a window ($4) old, or the clock went

@@ -9,7 +9,6 @@ use super::{DbTime, StoreError, rows};
 use time::OffsetDateTime;
 
 use crate::model::{Account, Session, User, UserUpdate};
-use crate::timestamp;
 
 /// A user and the password hash of its credential account, if it has one.
 #[derive(Debug)]
@@ -261,31 +260,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Proves the database is reachable, the schema is in place and writes are accepted: one
-    /// read of `session`, and one insert into `verification` that is rolled back.
-    pub(crate) async fn probe(&self) -> Result<(), StoreError> {
-        let probe_id = crate::crypto::token::new_id();
-        let now = DbTime(timestamp::now());
-        guarded!(self, |pool, sql| {
-            let _: i64 = sqlx::query_scalar(sql.probe_session_table.as_str())
-                .bind(&probe_id)
-                .fetch_one(pool)
-                .await?;
-            let mut tx = pool.begin().await?;
-            sqlx::query(sql.probe_write.as_str())
-                .bind(&probe_id)
-                .bind("authgate:health-probe")
-                .bind("")
-                .bind(now)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.rollback().await?;
         });
         Ok(())
     }

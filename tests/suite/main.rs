@@ -6,6 +6,7 @@ mod common;
 
 mod account;
 mod api;
+mod cleanup;
 mod config;
 mod core_endpoints;
 mod faults;
@@ -13,7 +14,10 @@ mod fields;
 mod first_hour;
 mod flows;
 mod hardening;
+mod health;
 mod hooks;
+#[cfg(feature = "legacy-hashes")]
+mod import;
 mod outage;
 mod outage_load;
 mod rate_limit;
