@@ -7,6 +7,7 @@ use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
 use crate::hooks::DatabaseHooks;
+use crate::mail::outbox::Outbox;
 use crate::rate_limit::limiter::Limiter;
 use crate::store::{Database, Store};
 
@@ -19,6 +20,10 @@ pub(crate) struct Core {
     pub(crate) cookies: SessionCookies,
     pub(crate) limiter: Limiter,
     pub(crate) hooks: DatabaseHooks,
+    /// The account mails' queue, when a mailer is configured.
+    pub(crate) outbox: Option<Outbox>,
+    /// When expired `verification` rows were last deleted (Unix milliseconds).
+    pub(crate) last_cleanup: std::sync::atomic::AtomicI64,
 }
 
 impl Core {
@@ -37,7 +42,14 @@ impl Core {
             config.session_fields.clone(),
         );
         let hooks = config.hooks.clone();
+        let outbox = config
+            .mail
+            .mailer
+            .clone()
+            .map(|mailer| Outbox::new(mailer, config.mail.outbox));
         Self {
+            outbox,
+            last_cleanup: std::sync::atomic::AtomicI64::new(0),
             config,
             database,
             hasher,

@@ -28,6 +28,16 @@ pub(crate) const DELETE_USER: &str = "/delete-user";
 pub(crate) const CHANGE_PASSWORD: &str = "/change-password";
 /// `GET`: `{"ok": true}`, a liveness answer that touches nothing.
 pub(crate) const OK: &str = "/ok";
+/// `POST {email, callbackURL?}`: mail a verification link (needs a mailer).
+pub(crate) const SEND_VERIFICATION_EMAIL: &str = "/send-verification-email";
+/// `GET ?token&callbackURL`: follow a verification link.
+pub(crate) const VERIFY_EMAIL: &str = "/verify-email";
+/// `POST {email, redirectTo?}`: mail a password-reset link (needs a mailer).
+pub(crate) const REQUEST_PASSWORD_RESET: &str = "/request-password-reset";
+/// `GET ?callbackURL`: the reset link; redirects to the callback with the token.
+pub(crate) const RESET_PASSWORD_CALLBACK: &str = "/reset-password/{token}";
+/// `POST {newPassword, token}`: set a new password with a reset token.
+pub(crate) const RESET_PASSWORD: &str = "/reset-password";
 
 /// Every endpoint, in the order the router registers them.
 pub(crate) const ALL: &[&str] = &[
@@ -44,6 +54,11 @@ pub(crate) const ALL: &[&str] = &[
     DELETE_USER,
     CHANGE_PASSWORD,
     OK,
+    SEND_VERIFICATION_EMAIL,
+    VERIFY_EMAIL,
+    REQUEST_PASSWORD_RESET,
+    RESET_PASSWORD_CALLBACK,
+    RESET_PASSWORD,
 ];
 
 #[cfg(test)]

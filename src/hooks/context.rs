@@ -42,6 +42,10 @@ pub enum Operation {
     RevokeOtherSessions,
     /// `POST /delete-user` or [`Api::delete_user`](crate::api::Api::delete_user).
     DeleteUser,
+    /// `GET /verify-email` or [`Api::verify_email`](crate::api::Api::verify_email).
+    VerifyEmail,
+    /// `POST /reset-password` or [`Api::reset_password`](crate::api::Api::reset_password).
+    ResetPassword,
 }
 
 #[derive(Debug)]

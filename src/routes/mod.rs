@@ -2,8 +2,10 @@
 //! Each handler reads the request (`request.rs`: body, origin, redirect targets, the session),
 //! calls the operation in `api/`, and writes the answer (`response.rs`) and the cookies.
 
+mod email_verification;
 mod fields;
 mod password;
+mod password_reset;
 mod rate_limit;
 mod request;
 mod response;
@@ -41,13 +43,16 @@ pub(crate) fn parse_every_input(body: &Option<serde_json::Value>) -> Vec<Result<
         session::RevokeSessionInput::parse(body).map(drop),
         session::parse_optional_object(body),
         sign_out::SignOutInput::parse(body).map(drop),
+        email_verification::SendVerificationInput::parse(body).map(drop),
+        password_reset::RequestResetInput::parse(body).map(drop),
+        password_reset::ResetPasswordInput::parse(body).map(drop),
     ]
 }
 
 type State = Arc<Core>;
 
 /// Every endpoint of the table in `endpoints.rs` and its handlers.
-fn handlers() -> [(&'static str, MethodRouter<State>); 13] {
+fn handlers() -> [(&'static str, MethodRouter<State>); 18] {
     [
         (endpoints::SIGN_UP_EMAIL, post(sign_up::sign_up_email)),
         (endpoints::SIGN_IN_EMAIL, post(sign_in::sign_in_email)),
@@ -68,6 +73,26 @@ fn handlers() -> [(&'static str, MethodRouter<State>); 13] {
         (endpoints::DELETE_USER, post(user::delete_user)),
         (endpoints::CHANGE_PASSWORD, post(password::change_password)),
         (endpoints::OK, get(ok)),
+        (
+            endpoints::SEND_VERIFICATION_EMAIL,
+            post(email_verification::send_verification_email),
+        ),
+        (
+            endpoints::VERIFY_EMAIL,
+            get(email_verification::verify_email),
+        ),
+        (
+            endpoints::REQUEST_PASSWORD_RESET,
+            post(password_reset::request_password_reset),
+        ),
+        (
+            endpoints::RESET_PASSWORD_CALLBACK,
+            get(password_reset::reset_password_callback),
+        ),
+        (
+            endpoints::RESET_PASSWORD,
+            post(password_reset::reset_password),
+        ),
     ]
 }
 

@@ -46,8 +46,10 @@ impl SignInInput {
             .filter(|url| !url.is_empty());
         let remember = fields.optional_bool("rememberMe").unwrap_or(true);
         fields.finish()?;
+        let mut credentials = SignIn::new(email, password).remember_me(remember);
+        credentials.callback_url = callback_url.clone();
         Ok(Self {
-            credentials: SignIn::new(email, password).remember_me(remember),
+            credentials,
             callback_url,
         })
     }

@@ -55,6 +55,7 @@ mod sqlite;
 mod sqlx;
 mod statements;
 mod users;
+mod verifications;
 
 use std::fmt;
 
