@@ -12,6 +12,7 @@ mod fields;
 mod first_hour;
 mod flows;
 mod hooks;
+mod mail;
 mod outage;
 mod rate_limit;
 mod security;
