@@ -18,3 +18,4 @@ mod rate_limit;
 mod security;
 mod server_faults;
 mod session;
+mod smtp;
