@@ -167,6 +167,11 @@ async fn write_password(
     core.database
         .change_password(user_id, &hash, timestamp::now(), mode)
         .await?;
+    // A new password voids every outstanding reset link of the user (checklist 15).
+    core.database
+        .database()
+        .delete_user_verifications(user_id)
+        .await?;
     for session in &ending {
         hooks.session.delete_after.run(session, ctx).await;
     }
@@ -258,6 +263,10 @@ pub(crate) async fn store_reset_password(
     let account = core.hooks.account.create_before.run(account, ctx).await?;
     core.database.insert_account(&account).await?;
     core.hooks.account.create_after.run(&account, ctx).await;
+    core.database
+        .database()
+        .delete_user_verifications(user_id)
+        .await?;
     if revoke {
         super::sessions::revoke_sessions(core, user_id, ctx).await?;
     }

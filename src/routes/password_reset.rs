@@ -78,7 +78,13 @@ pub(super) async fn reset_password_callback(
         ));
     };
     let location = reset_redirect(&core, &token, &callback_url).await?;
-    redirect(&location)
+    let mut response = redirect(&location)?;
+    // The page the token lands on must not leak it to third parties through `Referer`.
+    response.headers_mut().insert(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
 }
 
 pub(super) async fn reset_password(

@@ -94,6 +94,8 @@ statements! {
     verification_by_identifier = r#"select "id", "value", "expiresAt" from "verification" where "identifier" = $1 order by "createdAt" desc"#;
     /// Consumes one row: the affected-row count says whether this caller got it.
     delete_verification = r#"delete from "verification" where "id" = $1"#;
+    /// Every token row of a user (reset and delete-account links), voided by a new password.
+    delete_user_verifications = r#"delete from "verification" where "value" = $1"#;
     /// Expired rows (the opportunistic clean-up).
     delete_expired_verifications = r#"delete from "verification" where "expiresAt" < $1"#;
 }

@@ -74,6 +74,17 @@ impl Database {
         Ok(affected == 1)
     }
 
+    /// Deletes every token row whose value is `user_id` (its reset and delete-account links).
+    pub(crate) async fn delete_user_verifications(&self, user_id: &str) -> Result<(), StoreError> {
+        dispatch!(self, |pool, sql| {
+            sqlx::query(sql.delete_user_verifications.as_str())
+                .bind(user_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Deletes every row expired before `now`; how many.
     pub(crate) async fn delete_expired_verifications(
         &self,

@@ -13,6 +13,7 @@ mod first_hour;
 mod flows;
 mod hooks;
 mod mail;
+mod mail_security;
 mod outage;
 mod rate_limit;
 mod security;
