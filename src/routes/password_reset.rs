@@ -19,6 +19,13 @@ use crate::endpoints;
 use crate::error::AuthError;
 use crate::hooks::Operation;
 
+/// The answer of `POST /request-password-reset`, in Better-Auth's key order.
+#[derive(serde::Serialize)]
+struct RequestAnswer {
+    status: bool,
+    message: &'static str,
+}
+
 /// The body of `POST /request-password-reset`.
 pub(crate) struct RequestResetInput {
     email: String,
@@ -61,9 +68,10 @@ pub(super) async fn request_password_reset(
     let body = prepare(&core, &request, Forms::Refused)?;
     let input = RequestResetInput::parse(&body)?;
     request_reset(&core, &input.email, input.redirect_to.as_deref()).await?;
-    Ok(json(
-        &serde_json::json!({ "status": true, "message": REQUEST_ANSWER }),
-    ))
+    Ok(json(&RequestAnswer {
+        status: true,
+        message: REQUEST_ANSWER,
+    }))
 }
 
 pub(super) async fn reset_password_callback(
