@@ -215,6 +215,8 @@ errors! {
     verification_token_invalid => UNAUTHORIZED, "INVALID_TOKEN", "Invalid token";
     verification_token_expired => UNAUTHORIZED, "TOKEN_EXPIRED", "Token expired";
     verification_user_not_found => UNAUTHORIZED, "USER_NOT_FOUND", "User not found";
+    /// A change-of-address link followed from another user's session.
+    invalid_user => UNAUTHORIZED, "INVALID_USER", "Invalid user";
 }
 
 impl AuthError {

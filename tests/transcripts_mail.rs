@@ -1,5 +1,5 @@
-//! Replays Better-Auth 1.7.25's account-mail recordings (`tests/fixtures/transcripts/` 40, 41
-//! and 47) against authgate on every backend: six apps on one database, configured like the
+//! Replays Better-Auth 1.7.25's account-mail recordings (`tests/fixtures/transcripts/` 40, 41,
+//! 42 and 47) against authgate on every backend: six apps on one database, configured like the
 //! recording's six servers and sharing one mailer. Besides the exchanges (statuses, bodies,
 //! cookies, `Location`), every mail the recording's callbacks received is paired with ours:
 //! same recipient and kind, and the same link once the recorded token is replaced by ours.
@@ -49,7 +49,10 @@ fn variants(mailer: &CaptureMailer) -> Vec<(&'static str, authgate::AuthBuilder)
         ),
         (
             "127.0.0.1:4503",
-            base().revoke_sessions_on_password_reset(true),
+            base()
+                .revoke_sessions_on_password_reset(true)
+                .update_email_without_verification(true)
+                .send_change_email_confirmation(true),
         ),
         (
             "127.0.0.1:4504",
@@ -99,6 +102,10 @@ const OFF_RECORD: &[OffRecord] = &[
         "QuietSignUpSuePlaceholder0000001",
         "sue@example.com",
     ),
+    OffRecord::sign_up("42-change-email.txt", "IRj1SmfYjqxnwoLPNbBZzCAWkvu6KidL", "cora@example.com"),
+    OffRecord::sign_up("42-change-email.txt", "kboQHrrr1xNiy4SaOlAQIU3JQB7FkWVV", "dora@example.com").verified(),
+    OffRecord::sign_up("42-change-email.txt", "r1l3AuRlA8svlT24ozeYw42o80DXIFOt", "ella@example.com"),
+    OffRecord::sign_up("42-change-email.txt", "omNViXs9n8hj4D9ooz4sdt2VQ6feQm6c", "fay@example.com").verified(),
     OffRecord::sign_up("47-verification-rows.txt", "RBMSwZ2EVg02xqPwsivYEzo2gTRYvwHL", "hank@example.com"),
 ];
 
@@ -118,6 +125,17 @@ const WAITS: &[Wait] = &[
 
 /// Where authgate answers differently on purpose (COMPATIBILITY.md, "Account mails").
 const DEVIATIONS: &[Deviation] = &[
+    // Better-Auth's answer has no code.
+    Deviation::Answer {
+        title: "[email] change-email to the same email",
+        status: 400,
+        body: r#"{"message":"Email is the same","code":"EMAIL_IS_THE_SAME"}"#,
+    },
+    Deviation::Answer {
+        title: "[email] change-email to the same email in upper case",
+        status: 400,
+        body: r#"{"message":"Email is the same","code":"EMAIL_IS_THE_SAME"}"#,
+    },
     // A verification token without `exp` would never expire: refused.
     Deviation::Answer {
         title: "[email] GET verify-email: minted JWT for yuri without exp and without userId",
@@ -158,6 +176,7 @@ async fn replay_account_mail_transcripts(backend: Backend) {
     replay.deviations = DEVIATIONS;
     replay.file("40-verify-email.txt", |_| true).await;
     replay.file("41-password-reset.txt", |_| true).await;
+    replay.file("42-change-email.txt", |_| true).await;
     replay.file("47-verification-rows.txt", served).await;
     assert!(
         replay.failures.is_empty(),
@@ -168,8 +187,8 @@ async fn replay_account_mail_transcripts(backend: Backend) {
     );
     assert_eq!(
         (replay.replayed, replay.mails_compared),
-        (86, 17),
-        "every exchange of 40 (47) and 41 (36), the three reset exchanges of 47, and their 17 mails"
+        (110, 24),
+        "every exchange of 40 (47), 41 (36) and 42 (24), the three reset exchanges of 47, and their 24 mails"
     );
 }
 

@@ -90,6 +90,28 @@ pub(crate) fn send_verification(core: &Core, user: &User, callback_url: Option<&
     send(core, MailKind::VerifyEmail, user, &user.email, link, None);
 }
 
+/// Sends a change-of-address link: a token `{email: old, updateTo: new, requestType}` to `to`
+/// (the old address for approval, the new one for verification).
+pub(crate) fn send_change_email(
+    core: &Core,
+    user: &User,
+    new_email: &str,
+    request_type: &str,
+    to: &str,
+    kind: MailKind,
+    callback_url: Option<&str>,
+) {
+    let token = verification_token(core, user, Some(new_email), Some(request_type));
+    let link = link(
+        core,
+        &format!(
+            "/verify-email?token={token}&callbackURL={}",
+            encode_component(callback_url.filter(|c| !c.is_empty()).unwrap_or("/"))
+        ),
+    );
+    send(core, kind, user, to, link, Some(new_email));
+}
+
 /// Deletes expired token rows if the last clean-up is older than [`CLEANUP_INTERVAL`].
 /// Failures are logged: the clean-up is never the reason a request fails.
 pub(crate) async fn clean_up_now_and_then(core: &Core) {

@@ -101,40 +101,64 @@ impl From<AuthError> for VerifyFailure {
 }
 
 /// What following a link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The address is now verified.
+    Verified,
+    /// It was verified before: nothing changed.
+    AlreadyVerified,
+    /// A change of address was approved from the old address: the verification link went to
+    /// the new one.
+    ConfirmationSent,
+    /// The user's address is now the new one.
+    EmailChanged,
+}
+
+/// The user after following a link, and what it did.
 #[derive(Debug, Clone)]
 pub(crate) struct Verified {
-    /// The user, verified.
     pub(crate) user: User,
-    /// Whether the address was verified before (nothing changed).
-    pub(crate) already: bool,
+    pub(crate) outcome: Outcome,
 }
 
 /// Checks a verification token (any secret of the ring; `exp` required) and marks its address
-/// verified, through the user-update hooks.
+/// verified, or (a token with `updateTo`) takes the change of address a step further, through
+/// the user-update hooks. `session_email` is the address of the request's session, if any: a
+/// change-of-address link only works for its own user. `callback_url` goes into the mail a
+/// change confirmation sends on.
 pub(crate) async fn verify_email(
     core: &Core,
     token: &str,
+    session_email: Option<&str>,
+    callback_url: Option<&str>,
     ctx: &HookContext,
 ) -> Result<Verified, VerifyFailure> {
-    let result = verify(core, token, ctx).await;
-    if let Ok(verified) = &result
-        && !verified.already
-    {
-        audit::record::<()>("email_verified", Some(&verified.user.id), &Ok(()), ctx);
+    let result = verify(core, token, session_email, callback_url, ctx).await;
+    if let Ok(verified) = &result {
+        let event = match verified.outcome {
+            Outcome::Verified => Some("email_verified"),
+            Outcome::EmailChanged => Some("email_changed"),
+            _ => None,
+        };
+        if let Some(event) = event {
+            audit::record::<()>(event, Some(&verified.user.id), &Ok(()), ctx);
+        }
     }
     result
 }
 
-async fn verify(core: &Core, token: &str, ctx: &HookContext) -> Result<Verified, VerifyFailure> {
+async fn verify(
+    core: &Core,
+    token: &str,
+    session_email: Option<&str>,
+    callback_url: Option<&str>,
+    ctx: &HookContext,
+) -> Result<Verified, VerifyFailure> {
     let now = timestamp::now().unix_timestamp();
     let claims = jwt::verify(token, &core.config.secrets, now).map_err(|err| match err {
         JwtError::Invalid => VerifyFailure::InvalidToken,
         JwtError::Expired => VerifyFailure::TokenExpired,
     })?;
-    if claims.update_to.is_some() {
-        // Change-of-address tokens: not served by this endpoint (yet); refused as invalid.
-        return Err(VerifyFailure::InvalidToken);
-    }
     let email = email_address::normalize(&claims.email);
     let found = core
         .database
@@ -142,16 +166,60 @@ async fn verify(core: &Core, token: &str, ctx: &HookContext) -> Result<Verified,
         .await
         .map_err(AuthError::from)?;
     let Some(found) = found else {
-        return Err(VerifyFailure::UserNotFound);
+        // A change-of-address link whose old address is gone was used already.
+        return Err(match claims.update_to {
+            Some(_) => VerifyFailure::InvalidToken,
+            None => VerifyFailure::UserNotFound,
+        });
     };
     let mut user = found.user;
     if claims.user_id.as_deref().is_some_and(|id| id != user.id) {
         return Err(VerifyFailure::InvalidToken);
     }
+    if let Some(update_to) = claims.update_to {
+        let update_to = email_address::normalize(&update_to);
+        if claims.request_type.as_deref() == Some("change-email-confirmation") {
+            account_mail::send_change_email(
+                core,
+                &user,
+                &update_to,
+                "change-email-verification",
+                &update_to,
+                crate::mail::MailKind::VerifyEmail,
+                callback_url,
+            );
+            return Ok(Verified {
+                user,
+                outcome: Outcome::ConfirmationSent,
+            });
+        }
+        if session_email.is_some_and(|e| e != user.email) {
+            return Err(VerifyFailure::Other(AuthError::invalid_user()));
+        }
+        let change = UpdateUser::new().email(update_to).into_change(&user.id)?;
+        let updated = update_user(core, change, ctx)
+            .await
+            .map_err(|err| VerifyFailure::Other(err.into_error()))?;
+        match updated {
+            Some(updated) => user = updated,
+            None => {
+                user = core
+                    .database
+                    .user_by_id(&user.id)
+                    .await
+                    .map_err(AuthError::from)?
+                    .ok_or(VerifyFailure::UserNotFound)?;
+            }
+        }
+        return Ok(Verified {
+            user,
+            outcome: Outcome::EmailChanged,
+        });
+    }
     if user.email_verified {
         return Ok(Verified {
             user,
-            already: true,
+            outcome: Outcome::AlreadyVerified,
         });
     }
     let change = UpdateUser::new()
@@ -166,7 +234,7 @@ async fn verify(core: &Core, token: &str, ctx: &HookContext) -> Result<Verified,
     }
     Ok(Verified {
         user,
-        already: false,
+        outcome: Outcome::Verified,
     })
 }
 

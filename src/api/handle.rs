@@ -322,7 +322,7 @@ impl Api {
     /// 401 `INVALID_TOKEN`, `TOKEN_EXPIRED` or `USER_NOT_FOUND`; a hook's veto.
     pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
         let ctx = HookContext::api(Operation::VerifyEmail);
-        super::email_verification::verify_email(&self.core, token, &ctx)
+        super::email_verification::verify_email(&self.core, token, None, None, &ctx)
             .await
             .map(|verified| verified.user)
             .map_err(|failure| failure.into_error())

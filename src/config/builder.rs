@@ -40,6 +40,12 @@ pub(crate) struct UserSettings {
     pub(crate) change_email: bool,
     /// `POST /delete-user` (`user.deleteUser.enabled`).
     pub(crate) delete_user: bool,
+    /// With a mailer, an unverified address changes at once (and the new one gets a
+    /// verification mail): `user.changeEmail.updateEmailWithoutVerification`.
+    pub(crate) update_email_without_verification: bool,
+    /// With a mailer, a verified user's change is first approved from the old address:
+    /// `user.changeEmail.sendChangeEmailConfirmation`.
+    pub(crate) send_change_email_confirmation: bool,
 }
 
 /// The account-mail settings (`config/mail.rs`): the mailer, what links point at, the outbox.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::fields::{Fields, Shape};
 use super::request::{AuthRequest, Forms, check_query_redirect, optional_session, prepare};
 use super::response::{json, status_true};
-use crate::api::email_verification::{request_verification_email, verify_email as verify};
+use crate::api::email_verification::{Outcome, request_verification_email, verify_email as verify};
 use crate::api::sessions::create_session;
 use crate::core::Core;
 use crate::endpoints;
@@ -84,7 +84,9 @@ pub(super) async fn verify_email(
     };
     let callback_url = request.query("callbackURL").filter(|c| !c.is_empty());
     let ctx = request.hook_context(Operation::VerifyEmail, endpoints::VERIFY_EMAIL, None);
-    let verified = match verify(&core, &token, &ctx).await {
+    let current = optional_session(&request).await.ok().flatten();
+    let session_email = current.as_ref().map(|c| c.user.email.as_str());
+    let verified = match verify(&core, &token, session_email, callback_url.as_deref(), &ctx).await {
         Ok(verified) => verified,
         Err(failure) => {
             return match &callback_url {
@@ -93,31 +95,52 @@ pub(super) async fn verify_email(
             };
         }
     };
-    let mut response = match &callback_url {
-        Some(target) => redirect(target)?,
-        None => json(&serde_json::json!({ "status": true, "user": null })),
+    let mut response = match (&callback_url, verified.outcome) {
+        (Some(target), _) => redirect(target)?,
+        (None, Outcome::ConfirmationSent) => status_true(),
+        (None, Outcome::EmailChanged) => json(&ChangedAnswer {
+            status: true,
+            user: &verified.user,
+        }),
+        (None, _) => json(&serde_json::json!({ "status": true, "user": null })),
     };
-    if !verified.already
-        && core
-            .config
-            .email_verification
-            .auto_sign_in_after_verification
-    {
-        let current = optional_session(&request).await.ok().flatten();
-        match current {
-            // The user's own session: its cookie is sent again, as Better-Auth does.
-            Some(current) if current.user.id == verified.user.id => {
+    match verified.outcome {
+        // A change of address keeps the session: its cookie is sent again, as Better-Auth does.
+        Outcome::EmailChanged => {
+            if let Some(current) = &current {
                 core.cookies
                     .sign_in(response.headers_mut(), &current.session.token, true);
             }
-            _ => {
-                let session =
-                    create_session(&core, &verified.user.id, true, &request.meta(&core), &ctx)
-                        .await?;
-                core.cookies
-                    .sign_in(response.headers_mut(), &session.token, true);
+        }
+        Outcome::Verified
+            if core
+                .config
+                .email_verification
+                .auto_sign_in_after_verification =>
+        {
+            match &current {
+                // The user's own session: its cookie is sent again, as Better-Auth does.
+                Some(current) if current.user.id == verified.user.id => {
+                    core.cookies
+                        .sign_in(response.headers_mut(), &current.session.token, true);
+                }
+                _ => {
+                    let session =
+                        create_session(&core, &verified.user.id, true, &request.meta(&core), &ctx)
+                            .await?;
+                    core.cookies
+                        .sign_in(response.headers_mut(), &session.token, true);
+                }
             }
         }
+        _ => {}
     }
     Ok(response)
+}
+
+/// `{"status": true, "user": User}`, the answer to a followed change-of-address link.
+#[derive(serde::Serialize)]
+struct ChangedAnswer<'a> {
+    status: bool,
+    user: &'a crate::model::User,
 }

@@ -63,15 +63,19 @@ impl UpdateUserInput {
 /// The change-email body.
 pub(crate) struct ChangeEmailInput {
     new_email: String,
+    callback_url: Option<String>,
 }
 
 impl ChangeEmailInput {
     pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
         let mut fields = Fields::new(body, Shape::Object);
         let new_email = fields.email("newEmail");
-        let _callback_url = fields.optional_string("callbackURL");
+        let callback_url = fields.optional_string("callbackURL");
         fields.finish()?;
-        Ok(Self { new_email })
+        Ok(Self {
+            new_email,
+            callback_url,
+        })
     }
 }
 
@@ -131,7 +135,10 @@ pub(super) async fn change_email(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&core, &request, Forms::Refused)?;
-    let ChangeEmailInput { new_email } = ChangeEmailInput::parse(&body)?;
+    let ChangeEmailInput {
+        new_email,
+        callback_url,
+    } = ChangeEmailInput::parse(&body)?;
     let current = require_session(&request).await?;
     let mut response = status_true();
     let ctx = request.hook_context(
@@ -139,7 +146,15 @@ pub(super) async fn change_email(
         endpoints::CHANGE_EMAIL,
         Some(current.clone()),
     );
-    if api::change_email(&core, &current.user, &new_email, &ctx).await? == EmailChange::Changed {
+    let change = api::change_email(
+        &core,
+        &current.user,
+        &new_email,
+        callback_url.as_deref(),
+        &ctx,
+    )
+    .await?;
+    if change == EmailChange::Changed {
         resend_session_cookie(&core, &request, &current.session.token, &mut response);
     }
     Ok(response)
