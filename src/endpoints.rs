@@ -38,6 +38,8 @@ pub(crate) const REQUEST_PASSWORD_RESET: &str = "/request-password-reset";
 pub(crate) const RESET_PASSWORD_CALLBACK: &str = "/reset-password/{token}";
 /// `POST {newPassword, token}`: set a new password with a reset token.
 pub(crate) const RESET_PASSWORD: &str = "/reset-password";
+/// `GET ?token&callbackURL`: the e-mailed deletion link (off unless enabled).
+pub(crate) const DELETE_USER_CALLBACK: &str = "/delete-user/callback";
 
 /// Every endpoint, in the order the router registers them.
 pub(crate) const ALL: &[&str] = &[
@@ -59,6 +61,7 @@ pub(crate) const ALL: &[&str] = &[
     REQUEST_PASSWORD_RESET,
     RESET_PASSWORD_CALLBACK,
     RESET_PASSWORD,
+    DELETE_USER_CALLBACK,
 ];
 
 #[cfg(test)]

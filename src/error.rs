@@ -217,6 +217,8 @@ errors! {
     verification_user_not_found => UNAUTHORIZED, "USER_NOT_FOUND", "User not found";
     /// A change-of-address link followed from another user's session.
     invalid_user => UNAUTHORIZED, "INVALID_USER", "Invalid user";
+    /// `GET /delete-user/callback` without a session.
+    failed_to_get_user_info => NOT_FOUND, "FAILED_TO_GET_USER_INFO", "Failed to get user info";
 }
 
 impl AuthError {

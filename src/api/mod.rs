@@ -6,6 +6,7 @@
 //! [`Api`] (from [`Auth::api`](crate::Auth::api)) opens the same operations to the
 //! application's own code, with the input and output types below.
 
+pub(crate) mod account_deletion;
 mod account_mail;
 mod audit;
 pub(crate) mod email_address;

@@ -46,6 +46,9 @@ pub(crate) struct UserSettings {
     /// With a mailer, a verified user's change is first approved from the old address:
     /// `user.changeEmail.sendChangeEmailConfirmation`.
     pub(crate) send_change_email_confirmation: bool,
+    /// With a mailer, `POST /delete-user` mails a deletion link instead of deleting:
+    /// `user.deleteUser.sendDeleteAccountVerification`.
+    pub(crate) send_delete_account_verification: bool,
 }
 
 /// The account-mail settings (`config/mail.rs`): the mailer, what links point at, the outbox.
@@ -225,6 +228,12 @@ impl AuthBuilder {
         self.mail.check()?;
         self.email_verification.check(self.mail.mailer.is_some())?;
         self.password_reset.check()?;
+        if self.user.send_delete_account_verification && self.mail.mailer.is_none() {
+            return Err(ConfigError::invalid(
+                "send_delete_account_verification",
+                "needs a mailer to send the deletion links (AuthBuilder::mailer)",
+            ));
+        }
         let mut mail = self.mail;
         if mail.app_name.is_none() {
             mail.app_name = base_url.host_str().map(str::to_owned);

@@ -66,4 +66,25 @@ impl AuthBuilder {
         self.user.send_change_email_confirmation = enabled;
         self
     }
+
+    /// With a [mailer](Self::mailer), `POST /delete-user` (after its password or freshness
+    /// checks) mails a deletion link instead of deleting: `GET /delete-user/callback` from the
+    /// user's session, or `POST /delete-user {token}`, then deletes (Better-Auth's
+    /// `deleteUser.sendDeleteAccountVerification`; off by default).
+    ///
+    /// # Examples
+    /// ```
+    /// let config = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .delete_user(true)
+    ///     .send_delete_account_verification(true);
+    /// // A deletion link needs a mailer to travel.
+    /// assert!(config.clone().validate().is_err());
+    /// assert!(config.mailer(authgate::mail::FileMailer::new("./mail")).validate().is_ok());
+    /// ```
+    pub fn send_delete_account_verification(mut self, enabled: bool) -> Self {
+        self.user.send_delete_account_verification = enabled;
+        self
+    }
 }

@@ -52,7 +52,7 @@ pub(crate) fn parse_every_input(body: &Option<serde_json::Value>) -> Vec<Result<
 type State = Arc<Core>;
 
 /// Every endpoint of the table in `endpoints.rs` and its handlers.
-fn handlers() -> [(&'static str, MethodRouter<State>); 18] {
+fn handlers() -> [(&'static str, MethodRouter<State>); 19] {
     [
         (endpoints::SIGN_UP_EMAIL, post(sign_up::sign_up_email)),
         (endpoints::SIGN_IN_EMAIL, post(sign_in::sign_in_email)),
@@ -92,6 +92,10 @@ fn handlers() -> [(&'static str, MethodRouter<State>); 18] {
         (
             endpoints::RESET_PASSWORD,
             post(password_reset::reset_password),
+        ),
+        (
+            endpoints::DELETE_USER_CALLBACK,
+            get(user::delete_user_callback),
         ),
     ]
 }

@@ -23,6 +23,7 @@ backend_tests!(
     verify_email_errors_answer_or_redirect,
     verification_tokens_of_a_rotated_secret_still_verify,
     links_are_built_from_the_base_url_and_base_path,
+    deletion_links_delete_only_their_own_user,
 );
 
 async fn app(
@@ -259,11 +260,10 @@ async fn reset_replaces_the_password_ends_sessions_and_is_single_use(backend: Ba
 async fn two_concurrent_resets_with_one_token_succeed_once(backend: Backend) {
     let (app, mailer) = app(backend, |b| b).await;
     app.sign_up("cy@example.com", "password123").await;
-    for _ in 0..3 {
+    // One token at a time: a successful reset voids the user's other reset links.
+    for round in 0..3 {
         request_reset(&app, "cy@example.com", None).await;
-    }
-    let mails = mailer.wait_for(3).await;
-    for mail in mails {
+        let mail = mailer.wait_for(round + 1).await.remove(round);
         let token = url::Url::parse(&mail.link)
             .unwrap()
             .path()
@@ -634,4 +634,73 @@ async fn links_are_built_from_the_base_url_and_base_path(backend: Backend) {
         link.starts_with(&format!("{BASE_URL}/auth/reset-password/")),
         "{link}"
     );
+}
+
+async fn deletion_links_delete_only_their_own_user(backend: Backend) {
+    let (app, mailer) = app(backend, |b| {
+        b.delete_user(true).send_delete_account_verification(true)
+    })
+    .await;
+    let mut gus = app.sign_up("gus@example.com", "password123").await;
+    let mut hal = app.sign_up("hal@example.com", "password123").await;
+    let asked = app.post("/api/auth/delete-user", &mut gus, json!({})).await;
+    assert_eq!(asked.status, 200, "{}", asked.text());
+    assert_eq!(
+        asked.json(),
+        json!({ "success": true, "message": "Verification email sent" })
+    );
+    let mail = mailer.wait_for(1).await.remove(0);
+    assert_eq!(
+        (mail.kind, mail.to.as_str()),
+        (MailKind::DeleteAccount, "gus@example.com")
+    );
+    assert!(
+        mail.link
+            .starts_with(&format!("{BASE_URL}/api/auth/delete-user/callback?token="))
+    );
+    let token = query_param(&mail.link, "token").unwrap();
+    assert!(
+        token.len() == 32
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    );
+
+    let anonymous = app.client.get(&path_of(&mail.link)).send().await;
+    assert_eq!(anonymous.status, 404);
+    assert_eq!(anonymous.error_code(), "FAILED_TO_GET_USER_INFO");
+    let other = app.get(&path_of(&mail.link), &mut hal).await;
+    assert_eq!(
+        other.error_code(),
+        "INVALID_TOKEN",
+        "another user's session cannot use it"
+    );
+    let again = app.get(&path_of(&mail.link), &mut gus).await;
+    assert_eq!(
+        again.error_code(),
+        "INVALID_TOKEN",
+        "and the attempt used it up"
+    );
+
+    let asked = app
+        .post(
+            "/api/auth/delete-user",
+            &mut gus,
+            json!({ "callbackURL": "/bye" }),
+        )
+        .await;
+    assert_eq!(asked.status, 200);
+    let link = mailer.wait_for(2).await.remove(1).link;
+    let deleted = app.get(&path_of(&link), &mut gus).await;
+    assert_eq!(deleted.status, 302, "{}", deleted.text());
+    assert_eq!(deleted.header("location"), Some("/bye"));
+    assert!(!deleted.set_cookies().is_empty(), "the cookies are cleared");
+    let gone = app
+        .client
+        .post("/api/auth/sign-in/email")
+        .json(&json!({ "email": "gus@example.com", "password": "password123" }))
+        .send()
+        .await;
+    assert_eq!(gone.status, 401);
+    app.sign_in("hal@example.com", "password123").await;
 }
