@@ -10,6 +10,10 @@
 //!   by the library (a weak one stops the example). Without any of them, *this example*
 //!   (never the library) generates a random secret into `authgate-quickstart.secret` on first
 //!   run and reuses it, so sessions survive restarts.
+//! - Account mails (verification on sign-up, password reset): through SMTP when `SMTP_URL` is
+//!   set (`smtps://user:password@host`, `smtp://user:password@host:587` with STARTTLS, or
+//!   `smtp://localhost:1025?tls=none` for a local catcher; `MAIL_FROM` names the sender),
+//!   otherwise as `.eml` files in `MAIL_DIR` (default `./mail`).
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
 //!   `GET /health` (200 when the database persists a row, 503 naming the failing part).
 
@@ -49,7 +53,28 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut builder = Auth::builder()
         .trusted_origin(format!("http://127.0.0.1:{port}"))
-        .set_auth_token_header(true);
+        .set_auth_token_header(true)
+        .app_name("authgate quickstart")
+        .send_verification_on_sign_up(true);
+    builder = match std::env::var("SMTP_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            let mut smtp = authgate::mail::SmtpMailer::from_url(&url)?;
+            if let Ok(from) = std::env::var("MAIL_FROM") {
+                smtp = smtp.from(from);
+            }
+            let smtp = smtp.build()?;
+            tracing::info!(?smtp, "sending mail through SMTP");
+            builder.mailer(smtp)
+        }
+        None => {
+            let dir = std::env::var("MAIL_DIR").unwrap_or_else(|_| "mail".into());
+            tracing::info!(
+                dir,
+                "writing mail as .eml files (set SMTP_URL to send them)"
+            );
+            builder.mailer(authgate::mail::FileMailer::new(dir))
+        }
+    };
     if !is_set("BETTER_AUTH_URL") && !is_set("AUTH_URL") {
         builder = builder.base_url(format!("http://localhost:{port}"));
     }

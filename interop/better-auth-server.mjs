@@ -7,7 +7,12 @@
 //     {"create":[tables],"add":[{"table","fields":[...]}]}, and exit.
 //   BA_FIELDS=af: the additional fields of authgate's tests (user: role, age, newsletter,
 //     birthday; session: device), as its fields-hooks-api research declared them.
+//   BA_MAIL_FILE=/path: account mails on (emailVerification.sendOnSignUp, sendVerificationEmail,
+//     emailAndPassword.sendResetPassword); each mail is appended to the file as a JSON line
+//     {"kind":"verify-email"|"reset-password","to","url","token"}.
+//   BA_VERIFICATION_STORAGE=hashed: verification.storeIdentifier "hashed" (reset tokens).
 // Otherwise it serves /api/auth on 127.0.0.1:PORT and prints "listening <port>" when ready.
+import fs from "node:fs";
 import http from "node:http";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
@@ -55,6 +60,28 @@ const additionalFields =
       }
     : {};
 
+// Account mails, recorded for the test to read.
+const mailFile = process.env.BA_MAIL_FILE;
+function record(kind, user, url, token) {
+  fs.appendFileSync(mailFile, JSON.stringify({ kind, to: user.email, url, token }) + "\n");
+}
+const resetOptions = mailFile
+  ? { sendResetPassword: async ({ user, url, token }) => record("reset-password", user, url, token) }
+  : {};
+const mailOptions = mailFile
+  ? {
+      emailVerification: {
+        sendOnSignUp: true,
+        sendVerificationEmail: async ({ user, url, token }) =>
+          record("verify-email", user, url, token),
+      },
+    }
+  : {};
+const verificationOptions =
+  process.env.BA_VERIFICATION_STORAGE === "hashed"
+    ? { verification: { storeIdentifier: "hashed" } }
+    : {};
+
 const db = await database();
 const auth = betterAuth({
   ...additionalFields,
@@ -62,7 +89,9 @@ const auth = betterAuth({
   secret: required("BETTER_AUTH_SECRET"),
   baseURL: required("BASE_URL"),
   trustedOrigins: (process.env.TRUSTED_ORIGINS || "").split(",").filter(Boolean),
-  emailAndPassword: { enabled: true, autoSignIn: true },
+  emailAndPassword: { enabled: true, autoSignIn: true, ...resetOptions },
+  ...mailOptions,
+  ...verificationOptions,
   plugins: [bearer()],
 });
 

@@ -260,6 +260,17 @@ impl Auth {
         self.core.hasher.peak_running()
     }
 
+    /// What the account-mail outbox has done: mails queued, sent, failed, dropped because
+    /// the queue was full, and skipped because an address had its hourly share (all zero
+    /// without a mailer).
+    pub fn mail_statistics(&self) -> crate::mail::MailStatistics {
+        self.core
+            .outbox
+            .as_ref()
+            .map(|outbox| outbox.statistics())
+            .unwrap_or_default()
+    }
+
     /// Signs a session token as the session cookie and the bearer header carry it
     /// (`token.signature`, not percent-encoded), with the current secret.
     pub fn sign_session_token(&self, token: &str) -> String {

@@ -8,6 +8,7 @@ use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
 use crate::hooks::DatabaseHooks;
+use crate::mail::outbox::Outbox;
 use crate::rate_limit::limiter::Limiter;
 use crate::store::{Database, Store};
 
@@ -21,6 +22,10 @@ pub(crate) struct Core {
     pub(crate) limiter: Limiter,
     pub(crate) hooks: DatabaseHooks,
     pub(crate) alerts: Alerts,
+    /// The account mails' queue, when a mailer is configured.
+    pub(crate) outbox: Option<Outbox>,
+    /// When expired `verification` rows were last deleted (Unix milliseconds).
+    pub(crate) last_cleanup: std::sync::atomic::AtomicI64,
 }
 
 impl Core {
@@ -41,7 +46,14 @@ impl Core {
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let hooks = config.hooks.clone();
         let alerts = Alerts::new(config.operations.alert_window);
+        let outbox = config
+            .mail
+            .mailer
+            .clone()
+            .map(|mailer| Outbox::new(mailer, config.mail.outbox));
         Self {
+            outbox,
+            last_cleanup: std::sync::atomic::AtomicI64::new(0),
             config,
             database,
             hasher,

@@ -28,6 +28,18 @@ pub(crate) const DELETE_USER: &str = "/delete-user";
 pub(crate) const CHANGE_PASSWORD: &str = "/change-password";
 /// `GET`: `{"ok": true}`, a liveness answer that touches nothing.
 pub(crate) const OK: &str = "/ok";
+/// `POST {email, callbackURL?}`: mail a verification link (needs a mailer).
+pub(crate) const SEND_VERIFICATION_EMAIL: &str = "/send-verification-email";
+/// `GET ?token&callbackURL`: follow a verification link.
+pub(crate) const VERIFY_EMAIL: &str = "/verify-email";
+/// `POST {email, redirectTo?}`: mail a password-reset link (needs a mailer).
+pub(crate) const REQUEST_PASSWORD_RESET: &str = "/request-password-reset";
+/// `GET ?callbackURL`: the reset link; redirects to the callback with the token.
+pub(crate) const RESET_PASSWORD_CALLBACK: &str = "/reset-password/{token}";
+/// `POST {newPassword, token}`: set a new password with a reset token.
+pub(crate) const RESET_PASSWORD: &str = "/reset-password";
+/// `GET ?token&callbackURL`: the e-mailed deletion link (off unless enabled).
+pub(crate) const DELETE_USER_CALLBACK: &str = "/delete-user/callback";
 
 /// `POST {password}`: check the signed-in user's password (`{"status": true}`).
 pub(crate) const VERIFY_PASSWORD: &str = "/verify-password";
@@ -54,6 +66,12 @@ pub(crate) const ALL: &[&str] = &[
     VERIFY_PASSWORD,
     UPDATE_SESSION,
     ERROR,
+    SEND_VERIFICATION_EMAIL,
+    VERIFY_EMAIL,
+    REQUEST_PASSWORD_RESET,
+    RESET_PASSWORD_CALLBACK,
+    RESET_PASSWORD,
+    DELETE_USER_CALLBACK,
 ];
 
 #[cfg(test)]

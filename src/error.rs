@@ -210,6 +210,24 @@ errors! {
     missing_session_layer => INTERNAL_SERVER_ERROR, "SESSION_LAYER_MISSING", "authgate: the session extractor ran without SessionLayer; add `.layer(SessionLayer::new(auth))` to the router that serves this route";
 }
 
+// Account mails: email verification and password reset.
+errors! {
+    email_not_verified => FORBIDDEN, "EMAIL_NOT_VERIFIED", "Email not verified";
+    email_mismatch => BAD_REQUEST, "EMAIL_MISMATCH", "Email mismatch";
+    email_already_verified => BAD_REQUEST, "EMAIL_ALREADY_VERIFIED", "Email is already verified";
+    reset_password_disabled => BAD_REQUEST, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled";
+    /// `POST /reset-password` with a token that is unknown, used or expired.
+    reset_token_invalid => BAD_REQUEST, "INVALID_TOKEN", "Invalid token";
+    /// `GET /verify-email` without a callback: a token that is not ours or is malformed.
+    verification_token_invalid => UNAUTHORIZED, "INVALID_TOKEN", "Invalid token";
+    verification_token_expired => UNAUTHORIZED, "TOKEN_EXPIRED", "Token expired";
+    verification_user_not_found => UNAUTHORIZED, "USER_NOT_FOUND", "User not found";
+    /// A change-of-address link followed from another user's session.
+    invalid_user => UNAUTHORIZED, "INVALID_USER", "Invalid user";
+    /// `GET /delete-user/callback` without a session.
+    failed_to_get_user_info => NOT_FOUND, "FAILED_TO_GET_USER_INFO", "Failed to get user info";
+}
+
 impl AuthError {
     /// 400 `PASSWORD_COMPROMISED` with the password policy's reason.
     pub(crate) fn password_compromised(reason: String) -> Self {

@@ -164,6 +164,54 @@ pub fn redirect_target(data: &[u8]) {
     }
 }
 
+/// F11: a verification JWT. Never panics; a token that verifies is HS256, was signed by a
+/// secret of the ring, has not expired, and any one-byte change of it no longer verifies.
+pub fn verification_token(data: &[u8]) {
+    use crate::crypto::jwt;
+    let text = String::from_utf8_lossy(data);
+    let ring = ring();
+    // Fixed "now": 2026-11-23, when the recordings were made.
+    let now = 1_795_472_459;
+    if let Ok(claims) = jwt::verify(&text, &ring, now) {
+        assert!(claims.exp.is_some_and(|exp| exp > now));
+        let resigned = jwt::sign(&claims, ring.current());
+        let old = jwt::sign(&claims, OLD_SECRET.as_bytes());
+        // Re-encoding may differ from the input (key order); the signature must hold.
+        assert!(
+            jwt::verify(&resigned, &ring, now).is_ok() && jwt::verify(&old, &ring, now).is_ok()
+        );
+        let bytes = text.as_bytes();
+        for i in 0..bytes.len() {
+            let mut mutated = bytes.to_vec();
+            mutated[i] ^= 0x01;
+            if let Ok(mutated) = String::from_utf8(mutated)
+                && mutated != text
+            {
+                assert!(
+                    jwt::verify(&mutated, &ring, now).is_err()
+                        || base64_equivalent(&text, &mutated),
+                    "a changed token verified"
+                );
+            }
+        }
+    }
+}
+
+/// Two tokens that differ only in a base64url character's unused low bits decode alike.
+fn base64_equivalent(a: &str, b: &str) -> bool {
+    use base64::Engine as _;
+    let decode = |s: &str| {
+        s.split('.')
+            .map(|part| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(part)
+                    .ok()
+            })
+            .collect::<Vec<_>>()
+    };
+    decode(a) == decode(b)
+}
+
 /// Replays every fuzz corpus input and every crash file (`fuzz/corpus/<target>/`,
 /// `fuzz/artifacts/<target>/`) through the entry points the fuzzers drive, so that what fuzzing
 /// found stays fixed.
@@ -179,6 +227,7 @@ mod corpus {
         ("bearer_header", super::bearer_header),
         ("json_body", super::json_body),
         ("redirect_target", super::redirect_target),
+        ("verification_token", super::verification_token),
     ];
 
     fn replay(dir: &Path, target: Target) -> usize {
@@ -222,6 +271,36 @@ mod corpus {
             "/%2e//evil.example",
         ] {
             super::redirect_target(payload.as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod verification_token_seeds {
+    /// Seeds with a valid token signed by each secret of the fuzz ring, and refusals.
+    #[test]
+    fn the_seeds_hold_their_properties() {
+        use crate::crypto::jwt::{self, Claims};
+        let claims = Claims {
+            email: "a@example.com".into(),
+            update_to: None,
+            request_type: None,
+            user_id: Some("n0NulwnFCRxVSiSzSPNtn7adaDuIGmua".into()),
+            iat: 1_795_472_458,
+            exp: Some(1_795_476_058),
+        };
+        for secret in [super::SECRET, super::OLD_SECRET] {
+            let token = jwt::sign(&claims, secret.as_bytes());
+            assert!(jwt::verify(&token, &super::ring(), 1_795_472_459).is_ok());
+            super::verification_token(token.as_bytes());
+        }
+        for refused in [
+            "eyJhbGciOiJub25lIn0.eyJlbWFpbCI6ImFAYi5jIn0.",
+            "a.b.c",
+            "\u{0}",
+            "...",
+        ] {
+            super::verification_token(refused.as_bytes());
         }
     }
 }

@@ -25,6 +25,7 @@ mod endpoints;
 mod error;
 pub mod fields;
 pub mod hooks;
+pub mod mail;
 mod model;
 mod origin;
 mod rate_limit;
@@ -53,6 +54,7 @@ pub mod fuzz;
 pub use auth::{Auth, Error};
 pub use client_ip::InvalidProxy;
 pub use config::{AuthBuilder, AuthConfig, ConfigError};
+pub use crypto::identifier::TokenStorage;
 pub use error::AuthError;
 pub use model::{
     Account, AccountUpdate, Session, SessionUpdate, SessionWithUser, User, UserUpdate,

@@ -2,7 +2,8 @@
 //! share one database and one secret, and each accepts what the other wrote: users, passwords,
 //! session cookies, bearer tokens, sign-outs and revocations, and each other's schema, also
 //! with the same additional fields declared on both. Then Better-Auth's official client drives
-//! the quickstart.
+//! the quickstart. On a shared database, verification links and reset tokens issued by either
+//! side work on the other.
 //!
 //! These need the npm install in `interop/` (`bash .ci/run` does it; by hand
 //! `npm ci --prefix interop`), so they are `#[ignore]`d for a plain `cargo test`.
@@ -693,3 +694,155 @@ backend_tests!(
     ignore = "needs the Better-Auth install, and PostgreSQL/MariaDB for those variants (bash .ci/run sets them up)";
     official_client_drives_the_quickstart
 );
+
+/// The mails the Better-Auth server recorded (`BA_MAIL_FILE`): waits for the `n`-th of `kind`
+/// to `to` and returns its token.
+async fn better_auth_mail(file: &std::path::Path, kind: &str, to: &str, n: usize) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let found: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .filter(|mail| mail["kind"] == kind && mail["to"] == to)
+            .collect();
+        if let Some(mail) = found.get(n) {
+            return mail["token"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            started.elapsed() < common::mail::MAIL_WAIT,
+            "Better-Auth sent no {kind} mail to {to}: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// On a shared database, a verification link and a reset token issued by either side work on
+/// the other, with the reset tokens stored alike on both (`storage`).
+async fn account_mails_on_a_shared_database(
+    db: TestDatabase,
+    database: BetterAuthDatabase<'_>,
+    storage: authgate::TokenStorage,
+) {
+    let backend = db.backend;
+    let mail_file = tempdir("mails", backend).join(format!("{storage:?}.jsonl"));
+    let _ = std::fs::remove_file(&mail_file);
+    let mailer = common::mail::CaptureMailer::default();
+    let m = mailer.clone();
+    let authgate = TestApp::on(db, move |b| {
+        b.set_auth_token_header(true)
+            .mailer(m)
+            .reset_token_storage(storage)
+    })
+    .await;
+    let file = mail_file.to_str().unwrap().to_owned();
+    let mut env = vec![("BA_MAIL_FILE", file.as_str())];
+    if storage == authgate::TokenStorage::Hashed {
+        env.push(("BA_VERIFICATION_STORAGE", "hashed"));
+    }
+    let better_auth = BetterAuthServer::start_with(&database, TEST_SECRET, &env).await;
+    let (node, rust) = sides(&better_auth, &authgate);
+    let verified = |response: &TestResponse| response.json()["user"]["emailVerified"].clone();
+
+    // Better-Auth's verification link, followed on authgate.
+    node.sign_up("from-node@example.com").await;
+    let token = better_auth_mail(&mail_file, "verify-email", "from-node@example.com", 0).await;
+    let response = rust
+        .client
+        .get(&format!("/api/auth/verify-email?token={token}"))
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let (_, signed_in) = rust.signed_in("from-node@example.com", PASSWORD).await;
+    assert_eq!(verified(&signed_in), true);
+
+    // authgate's verification link, followed on Better-Auth.
+    let (_, signed_up) = rust.sign_up("from-rust@example.com").await;
+    let user_id = signed_up.json()["user"]["id"].as_str().unwrap().to_owned();
+    authgate
+        .auth
+        .api()
+        .send_verification_email(&user_id, None)
+        .await
+        .unwrap();
+    let link = mailer.wait_for(1).await.remove(0).link;
+    let token = common::mail::query_param(&link, "token").unwrap();
+    let response = node
+        .client
+        .get(&format!("/api/auth/verify-email?token={token}"))
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let (_, signed_in) = node.signed_in("from-rust@example.com", PASSWORD).await;
+    assert_eq!(verified(&signed_in), true);
+
+    // Better-Auth's reset token, used on authgate.
+    let mut jar = Jar::default();
+    let body = json!({ "email": "from-node@example.com", "redirectTo": "/reset" });
+    let response = node
+        .send("/api/auth/request-password-reset", &mut jar, body)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let token = better_auth_mail(&mail_file, "reset-password", "from-node@example.com", 0).await;
+    let body = json!({ "token": token, "newPassword": NEW_PASSWORD });
+    let response = rust
+        .send("/api/auth/reset-password", &mut Jar::default(), body)
+        .await;
+    assert_eq!(response.status, 200, "{storage:?}: {}", response.text());
+    node.signed_in("from-node@example.com", NEW_PASSWORD).await;
+
+    // authgate's reset token, used on Better-Auth.
+    let body = json!({ "email": "from-rust@example.com" });
+    let response = rust
+        .send(
+            "/api/auth/request-password-reset",
+            &mut Jar::default(),
+            body,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let link = mailer.wait_for(2).await.remove(1).link;
+    let token = url::Url::parse(&link)
+        .unwrap()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = json!({ "token": token, "newPassword": NEW_PASSWORD });
+    let response = node
+        .send("/api/auth/reset-password", &mut Jar::default(), body)
+        .await;
+    assert_eq!(response.status, 200, "{storage:?}: {}", response.text());
+    rust.signed_in("from-rust@example.com", NEW_PASSWORD).await;
+    let _ = std::fs::remove_file(&mail_file);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_account_mails_with_hashed_reset_tokens() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    account_mails_on_a_shared_database(
+        db,
+        BetterAuthDatabase::Postgres(&url),
+        authgate::TokenStorage::Hashed,
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_account_mails_with_plain_reset_tokens() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    account_mails_on_a_shared_database(
+        db,
+        BetterAuthDatabase::Sqlite(&path),
+        authgate::TokenStorage::Plain,
+    )
+    .await;
+}

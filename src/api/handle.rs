@@ -289,4 +289,72 @@ impl Api {
         let ctx = HookContext::api(Operation::DeleteUser);
         user::delete_user(&self.core, user_id, &ctx).await
     }
+
+    /// Mails `user_id` a verification link (the link leads to `callback_url`, default `/`).
+    ///
+    /// # Errors
+    /// 400 `VERIFICATION_EMAIL_NOT_ENABLED` without a mailer, 400 `EMAIL_ALREADY_VERIFIED`,
+    /// 404 `USER_NOT_FOUND`.
+    pub async fn send_verification_email(
+        &self,
+        user_id: &str,
+        callback_url: Option<&str>,
+    ) -> Result<(), AuthError> {
+        if self.core.outbox.is_none() {
+            return Err(AuthError::verification_email_not_enabled());
+        }
+        let user = self
+            .core
+            .database
+            .user_by_id(user_id)
+            .await?
+            .ok_or_else(AuthError::user_not_found)?;
+        if user.email_verified {
+            return Err(AuthError::email_already_verified());
+        }
+        super::account_mail::send_verification(&self.core, &user, callback_url);
+        Ok(())
+    }
+
+    /// Verifies an address with the token of a verification link, as `GET /verify-email`
+    /// does (without signing in); the user, verified.
+    ///
+    /// # Errors
+    /// 401 `INVALID_TOKEN`, `TOKEN_EXPIRED` or `USER_NOT_FOUND`; a hook's veto.
+    pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
+        let ctx = HookContext::api(Operation::VerifyEmail);
+        super::email_verification::verify_email(&self.core, token, None, None, &ctx)
+            .await
+            .map(|verified| verified.user)
+            .map_err(|failure| failure.into_error())
+    }
+
+    /// Starts a password reset for `email` as `POST /request-password-reset` does (the same
+    /// answer whether or not the address is known, after at least 500 ms).
+    ///
+    /// # Errors
+    /// 400 `RESET_PASSWORD_DISABLED` without a mailer; 503 when the database cannot be reached.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        redirect_to: Option<&str>,
+    ) -> Result<(), AuthError> {
+        super::password_reset::request_password_reset(&self.core, email, redirect_to).await
+    }
+
+    /// Sets a new password with a reset token, as `POST /reset-password` does.
+    ///
+    /// # Errors
+    /// 400 `INVALID_TOKEN` for an unknown, used or expired token, `PASSWORD_TOO_SHORT`/`_LONG`,
+    /// `PASSWORD_COMPROMISED`; a hook's veto.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), AuthError> {
+        let ctx = HookContext::api(Operation::ResetPassword);
+        super::password_reset::reset_password(
+            &self.core,
+            Some(token),
+            new_password.to_owned(),
+            &ctx,
+        )
+        .await
+    }
 }

@@ -6,11 +6,15 @@
 //! [`Api`] (from [`Auth::api`](crate::Auth::api)) opens the same operations to the
 //! application's own code, with the input and output types below.
 
+pub(crate) mod account_deletion;
+mod account_mail;
 mod audit;
 pub(crate) mod email_address;
+pub(crate) mod email_verification;
 mod handle;
 pub(crate) mod import;
 pub(crate) mod password;
+pub(crate) mod password_reset;
 pub(crate) mod password_rules;
 pub(crate) mod sessions;
 pub(crate) mod sign_in;

@@ -189,6 +189,11 @@ async fn write_password(
     core.database
         .change_password(user_id, &hash, timestamp::now(), mode)
         .await?;
+    // A new password voids every outstanding reset link of the user (checklist 15).
+    core.database
+        .database()
+        .delete_user_verifications(user_id)
+        .await?;
     for session in &ending {
         hooks.session.delete_after.run(session, ctx).await;
     }
@@ -259,5 +264,46 @@ async fn set_checked(
     let account = core.hooks.account.create_before.run(account, ctx).await?;
     core.database.insert_account(&account).await?;
     core.hooks.account.create_after.run(&account, ctx).await;
+    Ok(())
+}
+
+/// A reset's new password (already checked and hashed): written as a change is, with its
+/// hooks, ending every session when `revoke`; a user without a credential account gets one.
+pub(crate) async fn store_reset_password(
+    core: &Core,
+    user_id: &str,
+    hash: String,
+    revoke: bool,
+    ctx: &HookContext,
+) -> Result<(), AuthError> {
+    if core.database.credential_password(user_id).await?.is_some() {
+        let sessions = if revoke {
+            SessionsOnChange::Revoke
+        } else {
+            SessionsOnChange::Keep
+        };
+        write_password(core, user_id, hash, &sessions, ctx).await?;
+        return Ok(());
+    }
+    let now = timestamp::now();
+    let account = Account {
+        id: token::new_id(),
+        account_id: user_id.to_owned(),
+        provider_id: "credential".to_owned(),
+        user_id: user_id.to_owned(),
+        password: Some(hash),
+        created_at: now,
+        updated_at: now,
+    };
+    let account = core.hooks.account.create_before.run(account, ctx).await?;
+    core.database.insert_account(&account).await?;
+    core.hooks.account.create_after.run(&account, ctx).await;
+    core.database
+        .database()
+        .delete_user_verifications(user_id)
+        .await?;
+    if revoke {
+        super::sessions::revoke_sessions(core, user_id, ctx).await?;
+    }
     Ok(())
 }

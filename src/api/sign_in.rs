@@ -36,6 +36,8 @@ pub struct SignIn {
     pub(crate) remember: bool,
     /// Recorded in the new session (server calls only; requests record their own).
     pub(crate) meta: RequestMeta,
+    /// Where a verification mail sent on sign-in leads (`callbackURL`).
+    pub(crate) callback_url: Option<String>,
 }
 
 impl fmt::Debug for SignIn {
@@ -56,6 +58,7 @@ impl SignIn {
             password: password.into(),
             remember: true,
             meta: RequestMeta::default(),
+            callback_url: None,
         }
     }
 
@@ -203,6 +206,13 @@ async fn check(
     // Only consecutive failures count towards the per-account limit.
     if limited {
         core.limiter.forget_account(&email).await;
+    }
+    let verification = &core.config.email_verification;
+    if verification.require && !user.email_verified {
+        if verification.send_on_sign_in {
+            super::account_mail::send_verification(core, &user, input.callback_url.as_deref());
+        }
+        return Err(AuthError::email_not_verified());
     }
     let session = create_session(core, &user.id, input.remember, meta, ctx).await?;
     watch_sessions_growing(core).await;

@@ -37,6 +37,8 @@ pub struct SignUp {
     /// `false`: a one-day session that never slides (`rememberMe: false`).
     pub(crate) remember: bool,
     pub(crate) fields: Fields,
+    /// Where the verification mail's link leads after verifying (`callbackURL`).
+    pub(crate) callback_url: Option<String>,
 }
 
 impl fmt::Debug for SignUp {
@@ -67,6 +69,7 @@ impl SignUp {
             image: None,
             remember: true,
             fields: Fields::new(),
+            callback_url: None,
         }
     }
 
@@ -155,7 +158,14 @@ async fn create(
     settings.passwords.check_policy(&input.password).await?;
     let email = email_address::normalize(&input.email);
 
+    // With verification required, a taken address is answered like a new one (after the same
+    // hashing work), so that sign-up does not tell who is registered.
+    let conceal = core.config.email_verification.require && ctx.is_http();
     if core.database.user_by_email(&email).await?.is_some() {
+        if conceal {
+            let _ = core.hasher.hash(input.password).await?;
+            return Ok(concealed(input.name, email, input.image, input.fields));
+        }
         return Err(AuthError::user_already_exists());
     }
     let hash = core.hasher.hash(input.password).await?;
@@ -185,8 +195,11 @@ async fn create(
         updated_at: now,
     };
     let account = hooks.account.create_before.run(account, ctx).await?;
+    let session_choice = session;
     let session = match session {
-        SessionOnSignUp::AsConfigured if settings.auto_sign_in => {
+        SessionOnSignUp::AsConfigured
+            if settings.auto_sign_in && !core.config.email_verification.require =>
+        {
             let session = new_session(core, &user.id, input.remember, meta);
             Some(prepare_new_session(core, session, ctx).await?)
         }
@@ -199,11 +212,19 @@ async fn create(
     {
         Ok(()) => {}
         // Two sign-ups raced for the same email: the unique index let one through.
+        Err(err) if err.is_unique_violation() && conceal => {
+            return Ok(concealed(user.name, user.email, user.image, user.fields));
+        }
         Err(err) if err.is_unique_violation() => return Err(AuthError::user_already_exists()),
         Err(err) => return Err(err.into()),
     }
     hooks.user.create_after.run(&user, ctx).await;
     hooks.account.create_after.run(&account, ctx).await;
+    if session_choice == SessionOnSignUp::AsConfigured
+        && core.config.email_verification.sends_on_sign_up()
+    {
+        super::account_mail::send_verification(core, &user, input.callback_url.as_deref());
+    }
     if let Some(session) = &session {
         hooks.session.create_after.run(session, ctx).await;
     }
@@ -218,4 +239,25 @@ async fn create(
         session,
         headers,
     })
+}
+
+/// The answer to a sign-up of a taken address when verification is required: a user that
+/// looks new (a fresh id, unverified, no session) and is stored nowhere; no mail is sent.
+fn concealed(name: String, email: String, image: Option<String>, fields: Fields) -> SignedUp {
+    let now = timestamp::now();
+    SignedUp {
+        user: User {
+            name,
+            email,
+            email_verified: false,
+            image,
+            created_at: now,
+            updated_at: now,
+            fields,
+            id: token::new_id(),
+        },
+        session: None,
+        signed_token: None,
+        headers: http::HeaderMap::new(),
+    }
 }

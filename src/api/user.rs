@@ -160,14 +160,24 @@ pub(crate) enum EmailChange {
     /// The address is taken: nothing changed, and the caller answers as for a change, so that
     /// the endpoint does not reveal who is registered.
     Taken,
+    /// A link went out (to the new address, or to the old one for approval); nothing changed
+    /// yet.
+    Pending,
 }
 
 /// Without email verification, an unverified address changes at once (Better-Auth's
 /// `updateEmailWithoutVerification`); a verified one cannot change.
+///
+/// With a mailer (Better-Auth with `sendVerificationEmail`): a taken address sends nothing;
+/// an unverified user's address changes at once only with `update_email_without_verification`
+/// (and the new address gets a verification mail); otherwise the change waits for a link:
+/// sent to the old address for approval when `send_change_email_confirmation` is on and the
+/// user is verified, else to the new address.
 pub(crate) async fn change_email(
     core: &Core,
     user: &User,
     new_email: &str,
+    callback_url: Option<&str>,
     ctx: &HookContext,
 ) -> Result<EmailChange, AuthError> {
     if !core.config.user.change_email {
@@ -176,6 +186,9 @@ pub(crate) async fn change_email(
     let new_email = email_address::normalize(new_email);
     if new_email == user.email {
         return Err(AuthError::email_is_the_same());
+    }
+    if core.outbox.is_some() {
+        return change_email_by_mail(core, user, new_email, callback_url, ctx).await;
     }
     // Decided before looking the address up: were it after, a taken address (200) and a free
     // one (400) would answer differently for a verified user.
@@ -245,4 +258,49 @@ async fn delete_with_hooks(core: &Core, user_id: &str, ctx: &HookContext) -> Res
         hooks.user.delete_after.run(user, ctx).await;
     }
     Ok(())
+}
+
+/// [`change_email`] with a mailer.
+async fn change_email_by_mail(
+    core: &Core,
+    user: &User,
+    new_email: String,
+    callback_url: Option<&str>,
+    ctx: &HookContext,
+) -> Result<EmailChange, AuthError> {
+    use super::account_mail;
+    if core.database.user_by_email(&new_email).await?.is_some() {
+        return Ok(EmailChange::Taken);
+    }
+    let settings = core.config.user;
+    if !user.email_verified && settings.update_email_without_verification {
+        let mut change = UserUpdate::of(&user.id);
+        change.email = Some(new_email.clone());
+        return match update_user(core, change, ctx).await {
+            Ok(_) => {
+                let mut changed = user.clone();
+                changed.email = new_email;
+                account_mail::send_verification(core, &changed, callback_url);
+                Ok(EmailChange::Changed)
+            }
+            Err(UpdateError::EmailTaken) => Ok(EmailChange::Taken),
+            Err(UpdateError::Other(err)) => Err(err),
+        };
+    }
+    let (request_type, to, kind) = if user.email_verified && settings.send_change_email_confirmation
+    {
+        (
+            "change-email-confirmation",
+            user.email.as_str(),
+            crate::mail::MailKind::ChangeEmailConfirmation,
+        )
+    } else {
+        (
+            "change-email-verification",
+            new_email.as_str(),
+            crate::mail::MailKind::VerifyEmail,
+        )
+    };
+    account_mail::send_change_email(core, user, &new_email, request_type, to, kind, callback_url);
+    Ok(EmailChange::Pending)
 }

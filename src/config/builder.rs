@@ -10,9 +10,12 @@ use super::error::ConfigError;
 use crate::api::password_rules::PasswordRules;
 use crate::client_ip::TrustedProxies;
 use crate::cookies::CookieSettings;
+use crate::crypto::identifier::TokenStorage;
 use crate::crypto::password::HashLimits;
 use crate::fields::{Field, FieldSet};
 use crate::hooks::DatabaseHooks;
+use crate::mail::outbox::OutboxSettings;
+use crate::mail::{DefaultTemplates, MailTemplates, Mailer};
 use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing};
 use crate::session::policy::SessionSettings;
@@ -38,6 +41,74 @@ pub(crate) struct UserSettings {
     pub(crate) change_email: bool,
     /// `POST /delete-user` (`user.deleteUser.enabled`).
     pub(crate) delete_user: bool,
+    /// With a mailer, an unverified address changes at once (and the new one gets a
+    /// verification mail): `user.changeEmail.updateEmailWithoutVerification`.
+    pub(crate) update_email_without_verification: bool,
+    /// With a mailer, a verified user's change is first approved from the old address:
+    /// `user.changeEmail.sendChangeEmailConfirmation`.
+    pub(crate) send_change_email_confirmation: bool,
+    /// With a mailer, `POST /delete-user` mails a deletion link instead of deleting:
+    /// `user.deleteUser.sendDeleteAccountVerification`.
+    pub(crate) send_delete_account_verification: bool,
+}
+
+/// The account-mail settings (`config/mail.rs`): the mailer, what links point at, the outbox.
+#[derive(Clone)]
+pub(crate) struct MailSettings {
+    pub(crate) mailer: Option<Arc<dyn Mailer>>,
+    pub(crate) templates: Arc<dyn MailTemplates>,
+    /// The product name in mails; the base URL's host when not set.
+    pub(crate) app_name: Option<String>,
+    /// Where the router is nested (Better-Auth's `basePath`), for the links in mails.
+    pub(crate) base_path: String,
+    pub(crate) outbox: OutboxSettings,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            mailer: None,
+            templates: Arc::new(DefaultTemplates),
+            app_name: None,
+            base_path: "/api/auth".to_owned(),
+            outbox: OutboxSettings {
+                queue_limit: 256,
+                timeout: std::time::Duration::from_secs(30),
+                per_address: 3,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("mailer", &self.mailer)
+            .field("app_name", &self.app_name)
+            .field("base_path", &self.base_path)
+            .field("outbox", &self.outbox)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Email verification (`config/email_verification.rs`; Better-Auth's `emailVerification`,
+/// and `emailAndPassword.requireEmailVerification`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EmailVerificationSettings {
+    pub(crate) require: bool,
+    /// `None`: as `require`.
+    pub(crate) send_on_sign_up: Option<bool>,
+    pub(crate) send_on_sign_in: bool,
+    pub(crate) auto_sign_in_after_verification: bool,
+    pub(crate) expires_in: std::time::Duration,
+}
+
+/// Password reset (`config/password_reset.rs`; Better-Auth's `emailAndPassword` reset options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PasswordResetSettings {
+    pub(crate) expires_in: std::time::Duration,
+    pub(crate) revoke_sessions: bool,
+    pub(crate) storage: TokenStorage,
 }
 
 /// The options as given; [`AdvancedOptions::resolve`] checks them against the base URL.
@@ -102,6 +173,9 @@ pub struct AuthBuilder {
     pub(super) hooks: DatabaseHooks,
     pub(super) database: OutageSettings,
     pub(super) operations: OperationsSettings,
+    pub(super) mail: MailSettings,
+    pub(super) email_verification: EmailVerificationSettings,
+    pub(super) password_reset: PasswordResetSettings,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -118,6 +192,9 @@ impl fmt::Debug for AuthBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("fields", &self.fields)
             .field("hooks", &self.hooks)
+            .field("mail", &self.mail)
+            .field("email_verification", &self.email_verification)
+            .field("password_reset", &self.password_reset)
             .finish_non_exhaustive()
     }
 }
@@ -162,6 +239,19 @@ impl AuthBuilder {
         let (user_fields, session_fields) = self.fields.check()?;
         self.database.check()?;
         self.operations.check()?;
+        self.mail.check()?;
+        self.email_verification.check(self.mail.mailer.is_some())?;
+        self.password_reset.check()?;
+        if self.user.send_delete_account_verification && self.mail.mailer.is_none() {
+            return Err(ConfigError::invalid(
+                "send_delete_account_verification",
+                "needs a mailer to send the deletion links (AuthBuilder::mailer)",
+            ));
+        }
+        let mut mail = self.mail;
+        if mail.app_name.is_none() {
+            mail.app_name = base_url.host_str().map(str::to_owned);
+        }
 
         Ok(AuthConfig {
             secrets,
@@ -180,6 +270,9 @@ impl AuthBuilder {
             hooks: self.hooks,
             database: self.database,
             operations: self.operations,
+            mail,
+            email_verification: self.email_verification,
+            password_reset: self.password_reset,
         })
     }
 }
@@ -221,6 +314,9 @@ pub struct AuthConfig {
     pub(crate) hooks: DatabaseHooks,
     pub(crate) database: OutageSettings,
     pub(crate) operations: OperationsSettings,
+    pub(crate) mail: MailSettings,
+    pub(crate) email_verification: EmailVerificationSettings,
+    pub(crate) password_reset: PasswordResetSettings,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -235,6 +331,9 @@ impl fmt::Debug for AuthConfig {
             .field("user_fields", &self.user_fields)
             .field("session_fields", &self.session_fields)
             .field("hooks", &self.hooks)
+            .field("mail", &self.mail)
+            .field("email_verification", &self.email_verification)
+            .field("password_reset", &self.password_reset)
             .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,8 @@
 //! signed cookie values ([`signing`]), scrypt password hashes ([`password`]) and random ids and
 //! tokens ([`token`]).
 
+pub(crate) mod identifier;
+pub(crate) mod jwt;
 pub(crate) mod legacy;
 pub(crate) mod password;
 pub(crate) mod signing;

@@ -45,6 +45,10 @@ pub enum Operation {
     /// `POST /verify-password` or [`Api::verify_password`](crate::api::Api::verify_password)
     /// (no hook runs for it: it writes nothing; the context carries its session).
     VerifyPassword,
+    /// `GET /verify-email` or [`Api::verify_email`](crate::api::Api::verify_email).
+    VerifyEmail,
+    /// `POST /reset-password` or [`Api::reset_password`](crate::api::Api::reset_password).
+    ResetPassword,
 }
 
 #[derive(Debug)]

@@ -2,10 +2,12 @@
 //! Each handler reads the request (`request.rs`: body, origin, redirect targets, the session),
 //! calls the operation in `api/`, and writes the answer (`response.rs`) and the cookies.
 
+mod email_verification;
 mod error_page;
 mod fields;
 mod health;
 mod password;
+mod password_reset;
 mod rate_limit;
 mod request;
 mod response;
@@ -44,13 +46,16 @@ pub(crate) fn parse_every_input(body: &Option<serde_json::Value>) -> Vec<Result<
         session::RevokeSessionInput::parse(body).map(drop),
         session::parse_optional_object(body),
         sign_out::SignOutInput::parse(body).map(drop),
+        email_verification::SendVerificationInput::parse(body).map(drop),
+        password_reset::RequestResetInput::parse(body).map(drop),
+        password_reset::ResetPasswordInput::parse(body).map(drop),
     ]
 }
 
 type State = Arc<Core>;
 
 /// Every endpoint of the table in `endpoints.rs` and its handlers.
-fn handlers() -> [(&'static str, MethodRouter<State>); 16] {
+fn handlers() -> [(&'static str, MethodRouter<State>); 22] {
     [
         (endpoints::SIGN_UP_EMAIL, post(sign_up::sign_up_email)),
         (endpoints::SIGN_IN_EMAIL, post(sign_in::sign_in_email)),
@@ -74,6 +79,30 @@ fn handlers() -> [(&'static str, MethodRouter<State>); 16] {
         (endpoints::VERIFY_PASSWORD, post(password::verify_password)),
         (endpoints::UPDATE_SESSION, post(session::update_session)),
         (endpoints::ERROR, get(error_page::error_page)),
+        (
+            endpoints::SEND_VERIFICATION_EMAIL,
+            post(email_verification::send_verification_email),
+        ),
+        (
+            endpoints::VERIFY_EMAIL,
+            get(email_verification::verify_email),
+        ),
+        (
+            endpoints::REQUEST_PASSWORD_RESET,
+            post(password_reset::request_password_reset),
+        ),
+        (
+            endpoints::RESET_PASSWORD_CALLBACK,
+            get(password_reset::reset_password_callback),
+        ),
+        (
+            endpoints::RESET_PASSWORD,
+            post(password_reset::reset_password),
+        ),
+        (
+            endpoints::DELETE_USER_CALLBACK,
+            get(user::delete_user_callback),
+        ),
     ]
 }
 

@@ -137,6 +137,23 @@ pub(crate) fn prepare(
     Ok(body)
 }
 
+/// What a `GET` endpoint with a redirect target checks first: that `callbackURL` in the query
+/// is trusted (403). No origin check: a `GET` changes nothing a forged request could use.
+pub(crate) fn check_query_redirect(core: &Core, request: &AuthRequest) -> Result<(), AuthError> {
+    check_redirect_targets(&core.config.trusted_origins, request, None)
+}
+
+/// The request's session when it has one (503 when the database cannot say).
+pub(crate) async fn optional_session(
+    request: &AuthRequest,
+) -> Result<Option<Arc<SessionWithUser>>, AuthError> {
+    match request.lookup.resolve(Refresh::Allowed).await {
+        Outcome::Active(found) => Ok(Some(found)),
+        Outcome::Anonymous => Ok(None),
+        Outcome::Failed(err) => Err(err),
+    }
+}
+
 /// The request's session, or 401 (503 when the database cannot say).
 pub(crate) async fn require_session(
     request: &AuthRequest,

@@ -45,8 +45,10 @@ impl SignInInput {
         let callback_url = fields.optional_string("callbackURL");
         let remember = fields.optional_bool("rememberMe").unwrap_or(true);
         fields.finish()?;
+        let mut credentials = SignIn::new(email, password).remember_me(remember);
+        credentials.callback_url = callback_url.clone();
         Ok(Self {
-            credentials: SignIn::new(email, password).remember_me(remember),
+            credentials,
             callback_url,
         })
     }

@@ -38,7 +38,7 @@ impl SignUpInput {
         let email = fields.email("email");
         let password = fields.non_empty_string("password");
         let image = fields.optional_string("image");
-        let _callback_url = fields.optional_string("callbackURL");
+        let callback_url = fields.optional_string("callbackURL");
         let remember = fields.optional_bool("rememberMe").unwrap_or(true);
         fields.finish()?;
         Ok(Self(SignUp {
@@ -48,6 +48,7 @@ impl SignUpInput {
             image,
             remember,
             fields: Default::default(),
+            callback_url,
         }))
     }
 }

@@ -11,6 +11,7 @@ use super::fields::MAX_NAME_LENGTH;
 use super::fields::{Fields, Shape};
 use super::request::{AuthRequest, Forms, prepare, require_session};
 use super::response::{json, status_true};
+use crate::api::account_deletion::{consume_deletion_token, send_deletion_link};
 use crate::api::password::verify_password;
 use crate::api::user::{self as api, EmailChange};
 use crate::core::Core;
@@ -63,15 +64,19 @@ impl UpdateUserInput {
 /// The change-email body.
 pub(crate) struct ChangeEmailInput {
     new_email: String,
+    callback_url: Option<String>,
 }
 
 impl ChangeEmailInput {
     pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
         let mut fields = Fields::new(body, Shape::Object);
         let new_email = fields.email("newEmail");
-        let _callback_url = fields.optional_string("callbackURL");
+        let callback_url = fields.optional_string("callbackURL");
         fields.finish()?;
-        Ok(Self { new_email })
+        Ok(Self {
+            new_email,
+            callback_url,
+        })
     }
 }
 
@@ -79,16 +84,21 @@ impl ChangeEmailInput {
 pub(crate) struct DeleteUserInput {
     password: Option<String>,
     token: Option<String>,
+    callback_url: Option<String>,
 }
 
 impl DeleteUserInput {
     pub(crate) fn parse(body: &Option<Value>) -> Result<Self, AuthError> {
         let mut fields = Fields::new(body, Shape::Object);
-        let _callback_url = fields.optional_string("callbackURL");
+        let callback_url = fields.optional_string("callbackURL");
         let password = fields.optional_string("password");
         let token = fields.optional_string("token");
         fields.finish()?;
-        Ok(Self { password, token })
+        Ok(Self {
+            password,
+            token,
+            callback_url,
+        })
     }
 }
 
@@ -131,7 +141,10 @@ pub(super) async fn change_email(
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
     let body = prepare(&core, &request, Forms::Refused)?;
-    let ChangeEmailInput { new_email } = ChangeEmailInput::parse(&body)?;
+    let ChangeEmailInput {
+        new_email,
+        callback_url,
+    } = ChangeEmailInput::parse(&body)?;
     let current = require_session(&request).await?;
     let mut response = status_true();
     let ctx = request.hook_context(
@@ -139,7 +152,15 @@ pub(super) async fn change_email(
         endpoints::CHANGE_EMAIL,
         Some(current.clone()),
     );
-    if api::change_email(&core, &current.user, &new_email, &ctx).await? == EmailChange::Changed {
+    let change = api::change_email(
+        &core,
+        &current.user,
+        &new_email,
+        callback_url.as_deref(),
+        &ctx,
+    )
+    .await?;
+    if change == EmailChange::Changed {
         resend_session_cookie(&core, &request, &current.session.token, &mut response);
     }
     Ok(response)
@@ -155,7 +176,11 @@ pub(super) async fn delete_user(
         return Err(AuthError::not_found());
     }
     let body = prepare(&core, &request, Forms::Refused)?;
-    let DeleteUserInput { password, token } = DeleteUserInput::parse(&body)?;
+    let DeleteUserInput {
+        password,
+        token,
+        callback_url,
+    } = DeleteUserInput::parse(&body)?;
     let current = require_session(&request).await?;
 
     // Better-Auth's order: a given password is checked first, then a deletion token, then
@@ -171,20 +196,75 @@ pub(super) async fn delete_user(
     if let Some(password) = password {
         verify_password(&core, &current.user.id, password, &ctx).await?;
     }
-    if token.is_some_and(|t| !t.is_empty()) {
-        // Deletion links need email support; no such token was ever issued.
-        return Err(AuthError::invalid_token());
+    let ctx = request.hook_context(
+        Operation::DeleteUser,
+        endpoints::DELETE_USER,
+        Some(current.clone()),
+    );
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        // The token of an e-mailed deletion link, sent instead of following it.
+        consume_deletion_token(&core, &token, &current.user.id).await?;
+        return deleted(&core, &current.user.id, None, &ctx).await;
     }
     if needs_fresh_session
         && !policy::is_fresh(&core.config.session, &current.session, timestamp::now())
     {
         return Err(AuthError::session_expired());
     }
-    api::delete_user(&core, &current.user.id, &ctx).await?;
-    let mut response = json(&Deleted {
-        success: true,
-        message: "User deleted",
-    });
+    if core.config.user.send_delete_account_verification {
+        send_deletion_link(&core, &current.user, callback_url.as_deref()).await?;
+        return Ok(json(&Deleted {
+            success: true,
+            message: "Verification email sent",
+        }));
+    }
+    deleted(&core, &current.user.id, None, &ctx).await
+}
+
+/// Deletes the user and answers: `{"success": true, "message": "User deleted"}` (or a redirect
+/// to `callback_url`), with every auth cookie cleared.
+async fn deleted(
+    core: &Core,
+    user_id: &str,
+    callback_url: Option<&str>,
+    ctx: &crate::hooks::HookContext,
+) -> Result<Response, AuthError> {
+    api::delete_user(core, user_id, ctx).await?;
+    let mut response = match callback_url {
+        Some(target) => super::email_verification::redirect(target)?,
+        None => json(&Deleted {
+            success: true,
+            message: "User deleted",
+        }),
+    };
     core.cookies.clear(response.headers_mut());
     Ok(response)
+}
+
+/// `GET /delete-user/callback?token&callbackURL`: the e-mailed deletion link, followed from
+/// the user's own session. Off unless enabled.
+pub(super) async fn delete_user_callback(
+    State(core): State<Arc<Core>>,
+    request: AuthRequest,
+) -> Result<Response, AuthError> {
+    if !core.config.user.delete_user {
+        return Err(AuthError::not_found());
+    }
+    super::request::check_query_redirect(&core, &request)?;
+    let Some(token) = request.query("token") else {
+        return Err(AuthError::validation(
+            "[query.token] Invalid input: expected string, received undefined".to_owned(),
+        ));
+    };
+    let callback_url = request.query("callbackURL").filter(|c| !c.is_empty());
+    let current = super::request::optional_session(&request)
+        .await?
+        .ok_or_else(AuthError::failed_to_get_user_info)?;
+    consume_deletion_token(&core, &token, &current.user.id).await?;
+    let ctx = request.hook_context(
+        Operation::DeleteUser,
+        endpoints::DELETE_USER_CALLBACK,
+        Some(current.clone()),
+    );
+    deleted(&core, &current.user.id, callback_url.as_deref(), &ctx).await
 }

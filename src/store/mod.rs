@@ -78,6 +78,7 @@ mod sqlite;
 mod sqlx;
 mod statements;
 mod users;
+mod verifications;
 
 use std::fmt;
 

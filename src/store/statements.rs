@@ -96,6 +96,17 @@ statements! {
     rate_limit_forget = r#"delete from "rateLimit" where "key" = $1"#;
     /// Drops counters idle since before $1.
     rate_limit_prune = r#"delete from "rateLimit" where "lastRequest" < $1"#;
+
+    /// A token row (`verification`: reset and delete-account tokens).
+    insert_verification = r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values ($1, $2, $3, $4, $5, $6)"#;
+    /// The rows of an identifier (the newest first).
+    verification_by_identifier = r#"select "id", "value", "expiresAt" from "verification" where "identifier" = $1 order by "createdAt" desc"#;
+    /// Consumes one row: the affected-row count says whether this caller got it.
+    delete_verification = r#"delete from "verification" where "id" = $1"#;
+    /// Every token row of a user (reset and delete-account links), voided by a new password.
+    delete_user_verifications = r#"delete from "verification" where "value" = $1"#;
+    /// Expired rows (the opportunistic clean-up).
+    delete_expired_verifications = r#"delete from "verification" where "expiresAt" < $1"#;
 }
 
 #[cfg(feature = "postgres")]

@@ -9,6 +9,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod http_client;
+pub mod mail;
 pub mod outage;
 pub mod processes;
 pub mod replay;

@@ -30,6 +30,19 @@ pub struct Exchange {
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     pub response_body: String,
+    /// The mails the recording's `send*` callbacks received during this exchange (its
+    /// `[outbox]` blocks): `None` when the recording says nothing, `Some([])` for "no message".
+    pub mails: Option<Vec<RecordedMail>>,
+}
+
+/// A mail Better-Auth's callback received, from an `[outbox]` block.
+#[derive(Debug, Clone)]
+pub struct RecordedMail {
+    /// `sendVerificationEmail`, `sendResetPassword`, ...
+    pub callback: String,
+    pub to: String,
+    pub url: String,
+    pub token: String,
 }
 
 impl Exchange {
@@ -61,10 +74,29 @@ impl Exchange {
 pub fn parse(path: &Path) -> Vec<Exchange> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = path.file_name().unwrap().to_string_lossy().into_owned();
-    let mut exchanges = Vec::new();
+    let mut exchanges: Vec<Exchange> = Vec::new();
     for block in
         text.split("==============================================================================")
     {
+        if let Some(outbox) = block.trim_start().strip_prefix("## [outbox] ") {
+            if outbox.starts_with("all messages") {
+                continue;
+            }
+            if let Some(last) = exchanges.last_mut() {
+                let mails = last.mails.get_or_insert_with(Vec::new);
+                if let Some(line) = block.lines().find(|l| l.starts_with("{\"callback\"")) {
+                    let mail: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let field = |name: &str| mail[name].as_str().unwrap_or_default().to_owned();
+                    mails.push(RecordedMail {
+                        callback: field("callback"),
+                        to: field("to"),
+                        url: field("url"),
+                        token: field("token"),
+                    });
+                }
+            }
+            continue;
+        }
         let mut title = None;
         let mut request_line = None;
         let mut request_headers = Vec::new();
@@ -122,6 +154,7 @@ pub fn parse(path: &Path) -> Vec<Exchange> {
             status,
             response_headers,
             response_body,
+            mails: None,
         });
     }
     exchanges
@@ -219,6 +252,8 @@ pub struct OffRecord {
     pub verified: bool,
     pub user_agent: &'static str,
     pub forwarded_for: Option<&'static str>,
+    /// The token of the verification mail the quiet sign-up sent (paired with ours).
+    pub mail_token: &'static str,
 }
 
 impl OffRecord {
@@ -232,6 +267,7 @@ impl OffRecord {
         verified: false,
         user_agent: "curl/7.88.1",
         forwarded_for: None,
+        mail_token: "",
     };
 
     pub const fn sign_in(at: &'static str, token: &'static str, email: &'static str) -> Self {
@@ -269,6 +305,14 @@ impl OffRecord {
 
     pub const fn user_agent(self, user_agent: &'static str) -> Self {
         OffRecord { user_agent, ..self }
+    }
+
+    /// The quiet sign-up's verification mail carried `token`.
+    pub const fn mailed(self, token: &'static str) -> Self {
+        OffRecord {
+            mail_token: token,
+            ..self
+        }
     }
 
     pub const fn forwarded_for(self, ip: &'static str) -> Self {
@@ -357,6 +401,12 @@ pub struct Replay<'a> {
     pub deviations: &'a [Deviation],
     pub failures: Vec<String>,
     pub replayed: usize,
+    /// Where our apps' mails go (one mailer for every app of the replay).
+    pub mailer: Option<super::mail::CaptureMailer>,
+    /// Which of our mails were paired with a recorded one already.
+    mails_used: std::collections::HashSet<usize>,
+    /// How many recorded mails were paired with ours.
+    pub mails_compared: usize,
 }
 
 impl<'a> Replay<'a> {
@@ -372,6 +422,86 @@ impl<'a> Replay<'a> {
             deviations: &[],
             failures: Vec::new(),
             replayed: 0,
+            mailer: None,
+            mails_used: Default::default(),
+            mails_compared: 0,
+        }
+    }
+
+    /// Waits for our next unpaired mail of `kind` to `to`, and marks it paired.
+    async fn our_mail(
+        &mut self,
+        kind: authgate::mail::MailKind,
+        to: &str,
+    ) -> Option<authgate::mail::Message> {
+        let mailer = self.mailer.clone()?;
+        let started = std::time::Instant::now();
+        loop {
+            let found = mailer
+                .messages()
+                .into_iter()
+                .enumerate()
+                .find(|(i, m)| !self.mails_used.contains(i) && m.kind == kind && m.to == to);
+            if let Some((i, message)) = found {
+                self.mails_used.insert(i);
+                return Some(message);
+            }
+            if started.elapsed() > super::mail::MAIL_WAIT {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Pairs each recorded mail of `exchange` with ours: same recipient and kind, the same
+    /// link once the recorded token is replaced by ours.
+    async fn compare_mails(&mut self, exchange: &Exchange) {
+        // Replays without a mailer (the apps send none) do not compare mails.
+        let (Some(mails), Some(_)) = (&exchange.mails, &self.mailer) else {
+            return;
+        };
+        for mail in mails {
+            let kind = match mail.callback.as_str() {
+                "sendVerificationEmail" => authgate::mail::MailKind::VerifyEmail,
+                "sendResetPassword" => authgate::mail::MailKind::ResetPassword,
+                "sendChangeEmailConfirmation" => authgate::mail::MailKind::ChangeEmailConfirmation,
+                _ => authgate::mail::MailKind::DeleteAccount,
+            };
+            let context = format!(
+                "{} / {} / mail to {}",
+                exchange.file, exchange.title, mail.to
+            );
+            let Some(ours) = self.our_mail(kind, &mail.to).await else {
+                self.failures
+                    .push(format!("{context}: we sent no {kind:?} mail"));
+                continue;
+            };
+            let our_token = super::mail::query_param(&ours.link, "token").unwrap_or_else(|| {
+                ours.link
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            });
+            // Tokens signed in the same second are equal (JWTs), so mail tokens map one way:
+            // the latest of ours stands for the recorded one.
+            self.ids
+                .forward
+                .insert(mail.token.clone(), our_token.clone());
+            self.ids
+                .backward
+                .insert(our_token.clone(), mail.token.clone());
+            let expected = mail.url.replace(&mail.token, &our_token);
+            if ours.link != expected {
+                self.failures.push(format!(
+                    "{context}: link {} instead of {expected}",
+                    ours.link
+                ));
+            }
+            self.mails_compared += 1;
         }
     }
 
@@ -447,6 +577,22 @@ impl<'a> Replay<'a> {
             );
             let ours = response.json()["token"].as_str().unwrap().to_owned();
             self.map_token(off.token, &ours).unwrap();
+            if !off.mail_token.is_empty() {
+                let mail = self
+                    .our_mail(authgate::mail::MailKind::VerifyEmail, off.email)
+                    .await
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "no verification mail for the quiet sign-up of {}",
+                            off.email
+                        )
+                    });
+                let token = super::mail::query_param(&mail.link, "token").unwrap();
+                self.ids
+                    .forward
+                    .insert(off.mail_token.to_owned(), token.clone());
+                self.ids.backward.insert(token, off.mail_token.to_owned());
+            }
             if off.verified {
                 let table = if self.auth.database().dialect() == authgate::Dialect::MySql {
                     "`user`"
@@ -491,6 +637,7 @@ impl<'a> Replay<'a> {
                     .await;
                 }
                 self.exchange(&exchange).await;
+                self.compare_mails(&exchange).await;
                 self.replayed_at
                     .insert(exchange.title.clone(), std::time::Instant::now());
                 self.create_off_record(&exchange.title).await;
@@ -508,7 +655,8 @@ impl<'a> Replay<'a> {
             .iter()
             .find(|(recorded, _)| Some(*recorded) == host)
             .map_or(&self.client, |(_, client)| client);
-        let mut request = client.request(exchange.method.clone(), &self.substitute(&exchange.path));
+        let path = self.substitute(&remint_jwts(&exchange.path, |t| self.ids.ours(t).is_some()));
+        let mut request = client.request(exchange.method.clone(), &path);
         for (name, value) in &exchange.request_headers {
             if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length") {
                 continue;
@@ -633,6 +781,21 @@ impl<'a> Replay<'a> {
             self.ids.pair(theirs, ours)?;
         }
 
+        // A session the response creates only in its cookie (verify-email's auto sign-in).
+        let session_token = |cookie: &str| {
+            cookie
+                .strip_prefix("better-auth.session_token=")
+                .and_then(|rest| rest.split(['.', ';']).next())
+                .filter(|t| is_id(t))
+                .map(str::to_owned)
+        };
+        for (theirs, ours) in exchange.set_cookies().iter().zip(response.set_cookies()) {
+            if let (Some(t), Some(o)) = (session_token(theirs), session_token(&ours))
+                && self.ids.ours(&t).is_none()
+            {
+                self.map_token(&t, &o)?;
+            }
+        }
         let their_cookies: Vec<String> = exchange
             .set_cookies()
             .iter()
@@ -729,4 +892,50 @@ impl<'a> Replay<'a> {
         }
         Ok(())
     }
+}
+
+/// The recordings started at 2026-11-23T22:20:58Z (Unix seconds).
+const RECORDED_AT: i64 = 1_795_472_458;
+
+/// Verification JWTs the recording minted itself (not from a mail, so not mapped to ours)
+/// expired an hour after the recording. Those signed with the recording's secret are signed
+/// again with `iat` and `exp` moved by the time since, their header and other claims kept;
+/// any other (a forged signature, or a mail's token, which stands for ours) is left as it is.
+fn remint_jwts(path: &str, mapped: impl Fn(&str) -> bool) -> String {
+    use base64::Engine as _;
+    use hmac::{KeyInit, Mac};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let sign = |input: &str| {
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(super::ORACLE_SECRET.as_bytes()).unwrap();
+        mac.update(input.as_bytes());
+        b64.encode(mac.finalize().into_bytes())
+    };
+    let shift = time::OffsetDateTime::now_utc().unix_timestamp() - RECORDED_AT;
+    let mut out = path.to_owned();
+    for word in path.split(['?', '&', '=', '/']) {
+        let parts: Vec<&str> = word.split('.').collect();
+        if mapped(word)
+            || parts.len() != 3
+            || !parts[0].starts_with("eyJ")
+            || sign(&format!("{}.{}", parts[0], parts[1])) != parts[2]
+        {
+            continue;
+        }
+        let Some(mut claims) = b64
+            .decode(parts[1])
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        else {
+            continue;
+        };
+        for claim in ["iat", "exp"] {
+            if let Some(t) = claims[claim].as_i64() {
+                claims[claim] = serde_json::json!(t + shift);
+            }
+        }
+        let input = format!("{}.{}", parts[0], b64.encode(claims.to_string()));
+        out = out.replace(word, &format!("{input}.{}", sign(&input)));
+    }
+    out
 }

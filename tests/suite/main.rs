@@ -18,6 +18,8 @@ mod health;
 mod hooks;
 #[cfg(feature = "legacy-hashes")]
 mod import;
+mod mail;
+mod mail_security;
 mod outage;
 mod outage_load;
 mod rate_limit;
@@ -25,3 +27,4 @@ mod security;
 mod server_faults;
 mod server_timeouts;
 mod session;
+mod smtp;
