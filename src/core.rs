@@ -3,6 +3,7 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
+use crate::cache::{CacheHandle, Invalidate};
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
@@ -19,6 +20,8 @@ pub(crate) struct Core {
     pub(crate) cookies: SessionCookies,
     pub(crate) limiter: Limiter,
     pub(crate) hooks: DatabaseHooks,
+    /// The in-process session cache, when configured.
+    pub(crate) session_cache: Option<CacheHandle>,
 }
 
 impl Core {
@@ -30,6 +33,10 @@ impl Core {
             config.session.expires_in,
             config.bearer.expose_token,
         );
+        let session_cache = config
+            .session_cache
+            .as_ref()
+            .map(|settings| CacheHandle::new(settings, &database));
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let database = Store::new(
             database,
@@ -44,6 +51,15 @@ impl Core {
             cookies,
             limiter,
             hooks,
+            session_cache,
+        }
+    }
+
+    /// Evicts what a write changed from the session cache (here at once; on the other
+    /// instances when invalidation over PostgreSQL is configured). Call it after the write.
+    pub(crate) async fn invalidate(&self, what: Invalidate<'_>) {
+        if let Some(cache) = &self.session_cache {
+            cache.invalidate(what).await;
         }
     }
 }

@@ -16,6 +16,7 @@ mod session;
 pub mod api;
 
 // Configuration, and the leaves: each owns its settings and errors.
+mod cache;
 mod client_ip;
 mod config;
 mod cookies;
@@ -44,6 +45,7 @@ pub mod docs {
 pub mod fuzz;
 
 pub use auth::{Auth, Error};
+pub use cache::{SessionCache, SessionCacheStats};
 pub use client_ip::InvalidProxy;
 pub use config::{AuthBuilder, AuthConfig, ConfigError};
 pub use error::AuthError;

@@ -8,6 +8,7 @@ use url::Url;
 
 use super::error::ConfigError;
 use crate::api::password_rules::PasswordRules;
+use crate::cache::SessionCache;
 use crate::client_ip::TrustedProxies;
 use crate::cookies::CookieSettings;
 use crate::crypto::password::HashLimits;
@@ -90,6 +91,7 @@ pub struct AuthBuilder {
     pub(super) environment: Environment,
     pub(super) fields: FieldOptions,
     pub(super) hooks: DatabaseHooks,
+    pub(super) session_cache: Option<SessionCache>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -106,6 +108,7 @@ impl fmt::Debug for AuthBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("fields", &self.fields)
             .field("hooks", &self.hooks)
+            .field("session_cache", &self.session_cache)
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +151,7 @@ impl AuthBuilder {
             .advanced
             .resolve(base_url.scheme() == "https", base_url.host_str())?;
         let (user_fields, session_fields) = self.fields.check()?;
+        super::cache::check(self.session_cache.as_ref())?;
 
         Ok(AuthConfig {
             secrets,
@@ -164,6 +168,7 @@ impl AuthBuilder {
             user_fields,
             session_fields,
             hooks: self.hooks,
+            session_cache: self.session_cache,
         })
     }
 }
@@ -203,6 +208,7 @@ pub struct AuthConfig {
     pub(crate) user_fields: FieldSet,
     pub(crate) session_fields: FieldSet,
     pub(crate) hooks: DatabaseHooks,
+    pub(crate) session_cache: Option<SessionCache>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -217,6 +223,7 @@ impl fmt::Debug for AuthConfig {
             .field("user_fields", &self.user_fields)
             .field("session_fields", &self.session_fields)
             .field("hooks", &self.hooks)
+            .field("session_cache", &self.session_cache)
             .finish_non_exhaustive()
     }
 }
@@ -281,5 +288,10 @@ impl AuthConfig {
     /// The rate limits.
     pub fn rate_limit(&self) -> &RateLimit {
         &self.rate_limit
+    }
+
+    /// The in-process session cache's settings, when it is on.
+    pub fn session_cache(&self) -> Option<&SessionCache> {
+        self.session_cache.as_ref()
     }
 }

@@ -16,6 +16,7 @@
 mod advanced;
 mod base;
 mod builder;
+mod cache;
 mod email_password;
 mod environment;
 mod error;

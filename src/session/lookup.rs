@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 use super::credentials::{self, UnsignedBearer, VerifiedToken};
 use super::policy;
 use crate::api::sessions::{Refreshed, refresh_session};
+use crate::cache::{CacheHandle, Invalidate};
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::hooks::{HookContext, Operation};
@@ -146,6 +147,43 @@ impl SessionLookup {
         let settings = &self.core.config.session;
         let now = timestamp::now();
 
+        // The in-process cache first: a hit does no database work unless a refresh is due.
+        let cache = self
+            .core
+            .session_cache
+            .as_ref()
+            .map(|cache| (cache, CacheHandle::key(token)));
+        let mut epoch = 0;
+        if let Some((cache, key)) = &cache {
+            match cache.get(key) {
+                // Over by the cached copy: the database decides (another instance may have
+                // extended it), and deletes it if it is over.
+                Ok(found) if policy::is_over(settings, &found.session, now) => {
+                    epoch = cache.epoch();
+                }
+                Ok(found) => {
+                    if !self.refresh_wanted(&found, refresh, now) {
+                        return Outcome::Active(found);
+                    }
+                    let epoch = cache.epoch();
+                    let mut found = (*found).clone();
+                    return match self.slide(&mut found, now).await {
+                        Ok(true) => {
+                            let found = Arc::new(found);
+                            cache.insert(*key, found.clone(), epoch);
+                            Outcome::Active(found)
+                        }
+                        Ok(false) => Outcome::Active(Arc::new(found)),
+                        Err(outcome) => {
+                            cache.forget(key);
+                            outcome
+                        }
+                    };
+                }
+                Err(noted) => epoch = noted,
+            }
+        }
+
         let mut found = match database.session_with_user(token).await {
             Ok(Some(found)) => found,
             Ok(None) => {
@@ -165,6 +203,7 @@ impl SessionLookup {
             }
             return match database.delete_session(token).await {
                 Ok(()) => {
+                    self.core.invalidate(Invalidate::Token(token)).await;
                     hooks.delete_after.run(&found.session, &ctx).await;
                     self.set_cookie_update(CookieUpdate::Clear);
                     Outcome::Anonymous
@@ -177,31 +216,59 @@ impl SessionLookup {
             };
         }
 
-        if policy::refresh_due(settings, &found.session, now)
+        if self.refresh_wanted(&found, refresh, now)
+            && let Err(outcome) = self.slide(&mut found, now).await
+        {
+            return outcome;
+        }
+        let found = Arc::new(found);
+        if let Some((cache, key)) = cache {
+            cache.insert(key, found.clone(), epoch);
+        }
+        Outcome::Active(found)
+    }
+
+    /// Whether the session slides now: due by Better-Auth's rule, allowed by the caller, and
+    /// not a `dont_remember` session.
+    fn refresh_wanted(
+        &self,
+        found: &SessionWithUser,
+        refresh: Refresh,
+        now: time::OffsetDateTime,
+    ) -> bool {
+        policy::refresh_due(&self.core.config.session, &found.session, now)
             && refresh == Refresh::Allowed
             && !self.dont_remember
-        {
-            let expires_at = policy::refreshed_expiry(settings, now);
-            let ctx = self.hook_context(Operation::RefreshSession);
-            match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
-                Refreshed::Done(session) => {
-                    found.session = session;
-                    self.set_cookie_update(CookieUpdate::Refresh);
-                }
-                // Revoked between the two statements.
-                Refreshed::Gone => {
-                    self.set_cookie_update(CookieUpdate::Clear);
-                    return Outcome::Anonymous;
-                }
-                // A hook refused: its error is the request's answer.
-                Refreshed::Vetoed(err) => return Outcome::Failed(err),
-                // The session is valid; only its extension failed. Serve it, retry next time.
-                Refreshed::Failed(err) => {
-                    tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry")
-                }
+    }
+
+    /// Slides `found`'s expiry (one write); whether it was written, or the request's outcome
+    /// when the session went away or a hook refused.
+    async fn slide(
+        &self,
+        found: &mut SessionWithUser,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, Outcome> {
+        let expires_at = policy::refreshed_expiry(&self.core.config.session, now);
+        let ctx = self.hook_context(Operation::RefreshSession);
+        match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
+            Refreshed::Done(session) => {
+                found.session = session;
+                self.set_cookie_update(CookieUpdate::Refresh);
+                Ok(true)
+            }
+            // Revoked between the two statements.
+            Refreshed::Gone => {
+                self.set_cookie_update(CookieUpdate::Clear);
+                Err(Outcome::Anonymous)
+            }
+            // A hook refused: its error is the request's answer.
+            Refreshed::Vetoed(err) => Err(Outcome::Failed(err)),
+            // The session is valid; only its extension failed. Serve it, retry next time.
+            Refreshed::Failed(err) => {
+                tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry");
+                Ok(false)
             }
         }
-        Outcome::Active(Arc::new(found))
     }
 
     fn set_cookie_update(&self, update: CookieUpdate) {

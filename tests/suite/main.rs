@@ -6,6 +6,7 @@ mod common;
 
 mod account;
 mod api;
+mod cache;
 mod config;
 mod faults;
 mod fields;
