@@ -190,7 +190,7 @@ impl Auth {
     /// assert_eq!(auth.session_cache_stats().unwrap().hits, 0);
     /// # }
     /// ```
-    pub fn session_cache_stats(&self) -> Option<crate::SessionCacheStats> {
+    pub fn session_cache_stats(&self) -> Option<crate::cache::SessionCacheStats> {
         self.core.session_cache.as_ref().map(|cache| cache.stats())
     }
 }

@@ -3,7 +3,7 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
-use crate::cache::{CacheHandle, Invalidate};
+use crate::cache::{CacheHandle, Invalidate, RevocationNotes};
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
@@ -22,6 +22,8 @@ pub(crate) struct Core {
     pub(crate) hooks: DatabaseHooks,
     /// The in-process session cache, when configured.
     pub(crate) session_cache: Option<CacheHandle>,
+    /// With the cookie cache: what this instance revoked lately.
+    pub(crate) revocations: Option<RevocationNotes>,
 }
 
 impl Core {
@@ -37,6 +39,11 @@ impl Core {
             .session_cache
             .as_ref()
             .map(|settings| CacheHandle::new(settings, &database));
+        let revocations = config.cookie_cache.as_ref().map(|cache| {
+            RevocationNotes::new(
+                i64::try_from(cache.max_age.as_millis()).unwrap_or(i64::MAX) + 1_000,
+            )
+        });
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let database = Store::new(
             database,
@@ -52,12 +59,16 @@ impl Core {
             limiter,
             hooks,
             session_cache,
+            revocations,
         }
     }
 
     /// Evicts what a write changed from the session cache (here at once; on the other
     /// instances when invalidation over PostgreSQL is configured). Call it after the write.
     pub(crate) async fn invalidate(&self, what: Invalidate<'_>) {
+        if let Some(notes) = &self.revocations {
+            notes.note(what, crate::timestamp::now_ms());
+        }
         if let Some(cache) = &self.session_cache {
             cache.invalidate(what).await;
         }

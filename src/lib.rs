@@ -54,6 +54,7 @@ pub use model::{
 };
 pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
 pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
+pub use session::cookie_cache::CookieCache;
 pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};
 pub use session::layer::{ResponseFuture, SessionLayer, SessionService};
 pub use store::{Database, Dialect, DriverError, MigrationReport, StoreError};

@@ -6,8 +6,10 @@ mod handle;
 #[cfg(feature = "postgres")]
 mod listener;
 mod memory;
+mod notes;
 mod settings;
 
 pub use handle::SessionCacheStats;
 pub(crate) use handle::{CacheHandle, Invalidate};
+pub(crate) use notes::RevocationNotes;
 pub use settings::SessionCache;

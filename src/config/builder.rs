@@ -16,6 +16,7 @@ use crate::fields::{Field, FieldSet};
 use crate::hooks::DatabaseHooks;
 use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing};
+use crate::session::cookie_cache::CookieCache;
 use crate::session::policy::SessionSettings;
 
 // The groups' settings. Their defaults, checks and setters are in the group's file.
@@ -92,6 +93,7 @@ pub struct AuthBuilder {
     pub(super) fields: FieldOptions,
     pub(super) hooks: DatabaseHooks,
     pub(super) session_cache: Option<SessionCache>,
+    pub(super) cookie_cache: Option<CookieCache>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -109,6 +111,7 @@ impl fmt::Debug for AuthBuilder {
             .field("fields", &self.fields)
             .field("hooks", &self.hooks)
             .field("session_cache", &self.session_cache)
+            .field("cookie_cache", &self.cookie_cache)
             .finish_non_exhaustive()
     }
 }
@@ -151,7 +154,16 @@ impl AuthBuilder {
             .advanced
             .resolve(base_url.scheme() == "https", base_url.host_str())?;
         let (user_fields, session_fields) = self.fields.check()?;
-        super::cache::check(self.session_cache.as_ref())?;
+        if let Some(cache) = &self.session_cache {
+            cache
+                .check()
+                .map_err(|reason| ConfigError::invalid("session_cache", reason))?;
+        }
+        if let Some(cache) = &self.cookie_cache {
+            cache
+                .check()
+                .map_err(|reason| ConfigError::invalid("cookie_cache", reason))?;
+        }
 
         Ok(AuthConfig {
             secrets,
@@ -169,6 +181,7 @@ impl AuthBuilder {
             session_fields,
             hooks: self.hooks,
             session_cache: self.session_cache,
+            cookie_cache: self.cookie_cache,
         })
     }
 }
@@ -209,6 +222,7 @@ pub struct AuthConfig {
     pub(crate) session_fields: FieldSet,
     pub(crate) hooks: DatabaseHooks,
     pub(crate) session_cache: Option<SessionCache>,
+    pub(crate) cookie_cache: Option<CookieCache>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -224,6 +238,7 @@ impl fmt::Debug for AuthConfig {
             .field("session_fields", &self.session_fields)
             .field("hooks", &self.hooks)
             .field("session_cache", &self.session_cache)
+            .field("cookie_cache", &self.cookie_cache)
             .finish_non_exhaustive()
     }
 }
@@ -293,5 +308,10 @@ impl AuthConfig {
     /// The in-process session cache's settings, when it is on.
     pub fn session_cache(&self) -> Option<&SessionCache> {
         self.session_cache.as_ref()
+    }
+
+    /// The cookie cache's settings, when it is on.
+    pub fn cookie_cache(&self) -> Option<&CookieCache> {
+        self.cookie_cache.as_ref()
     }
 }

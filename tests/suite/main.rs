@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod cache;
 mod config;
+mod cookie_cache;
 mod faults;
 mod fields;
 mod first_hour;
