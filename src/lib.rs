@@ -44,6 +44,10 @@ pub mod docs {
 #[doc(hidden)]
 pub mod fuzz;
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals;
+
 pub use auth::{Auth, Error};
 pub use cache::{SessionCache, SessionCacheStats};
 pub use client_ip::InvalidProxy;
