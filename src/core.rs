@@ -3,6 +3,8 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
+use std::sync::Arc;
+
 use crate::cache::{CacheHandle, Invalidate, RevocationNotes};
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
@@ -23,7 +25,9 @@ pub(crate) struct Core {
     /// The in-process session cache, when configured.
     pub(crate) session_cache: Option<CacheHandle>,
     /// With the cookie cache: what this instance revoked lately.
-    pub(crate) revocations: Option<RevocationNotes>,
+    /// With the cookie cache: what this instance revoked lately (and, with invalidation over
+    /// PostgreSQL, what the others did).
+    pub(crate) revocations: Option<Arc<RevocationNotes>>,
 }
 
 impl Core {
@@ -35,15 +39,15 @@ impl Core {
             config.session.expires_in,
             config.bearer.expose_token,
         );
+        let revocations = config.cookie_cache.as_ref().map(|cache| {
+            Arc::new(RevocationNotes::new(
+                i64::try_from(cache.max_age.as_millis()).unwrap_or(i64::MAX) + 1_000,
+            ))
+        });
         let session_cache = config
             .session_cache
             .as_ref()
-            .map(|settings| CacheHandle::new(settings, &database));
-        let revocations = config.cookie_cache.as_ref().map(|cache| {
-            RevocationNotes::new(
-                i64::try_from(cache.max_age.as_millis()).unwrap_or(i64::MAX) + 1_000,
-            )
-        });
+            .map(|settings| CacheHandle::new(settings, &database, revocations.clone()));
         let limiter = Limiter::new(config.rate_limit.clone(), database.clone());
         let database = Store::new(
             database,

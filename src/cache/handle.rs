@@ -4,19 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub(crate) use super::invalidate::Invalidate;
 use super::memory::{self, Key, MemoryCache};
+use super::notes::RevocationNotes;
 use super::settings::SessionCache;
 use crate::model::SessionWithUser;
 use crate::store::Database;
-
-/// What a write invalidates.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Invalidate<'a> {
-    /// The session with this token.
-    Token(&'a str),
-    /// Every session of this user (the user row changed or went away).
-    User(&'a str),
-}
 
 /// The session cache's counters, from [`Auth::session_cache_stats`](crate::Auth::session_cache_stats).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,11 +37,17 @@ impl CacheHandle {
     /// The cache `settings` ask for, on `database`. Invalidation over PostgreSQL on another
     /// database is refused earlier (`AuthBuilder::build`); here it is left out with an error
     /// in the log.
-    pub(crate) fn new(settings: &SessionCache, database: &Database) -> Self {
+    pub(crate) fn new(
+        settings: &SessionCache,
+        database: &Database,
+        notes: Option<Arc<RevocationNotes>>,
+    ) -> Self {
         let memory = Arc::new(MemoryCache::new(settings.max_entries, settings.ttl));
         #[cfg(feature = "postgres")]
         let remote = match (settings.over_postgres, database) {
-            (true, Database::Postgres(pool)) => Some(super::listener::Remote::new(pool.clone())),
+            (true, Database::Postgres(pool)) => {
+                Some(super::listener::Remote::new(pool.clone(), notes))
+            }
             (true, _) => {
                 tracing::error!(
                     "session cache invalidation over PostgreSQL needs a PostgreSQL database; \
@@ -59,7 +58,7 @@ impl CacheHandle {
             _ => None,
         };
         #[cfg(not(feature = "postgres"))]
-        let _ = database;
+        let _ = (database, notes);
         Self {
             memory,
             hits: AtomicU64::new(0),

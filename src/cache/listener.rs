@@ -16,6 +16,7 @@ use sqlx_postgres::{PgListener, PgPool};
 use tokio::sync::oneshot;
 
 use super::memory::{Key, MemoryCache};
+use super::notes::RevocationNotes;
 
 /// Publishes on the channel, which the server computes from the connection's schema.
 const NOTIFY: &str = "select pg_notify(left('authgate.sessions.' || current_schema(), 63), $1)";
@@ -25,6 +26,8 @@ const CHANNEL: &str = "select left('authgate.sessions.' || current_schema(), 63)
 /// The publishing side and the listening task's state.
 pub(crate) struct Remote {
     pool: PgPool,
+    /// With the cookie cache: what other instances revoked is noted here too.
+    notes: Option<Arc<RevocationNotes>>,
     listening: Arc<AtomicBool>,
     started: AtomicBool,
     stop: Mutex<Option<oneshot::Receiver<()>>>,
@@ -41,10 +44,11 @@ impl std::fmt::Debug for Remote {
 }
 
 impl Remote {
-    pub(crate) fn new(pool: PgPool) -> Self {
+    pub(crate) fn new(pool: PgPool, notes: Option<Arc<RevocationNotes>>) -> Self {
         let (tx, rx) = oneshot::channel();
         Self {
             pool,
+            notes,
             listening: Arc::new(AtomicBool::new(false)),
             started: AtomicBool::new(false),
             stop: Mutex::new(Some(rx)),
@@ -71,12 +75,11 @@ impl Remote {
         let Some(stop) = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take() else {
             return;
         };
-        runtime.spawn(run(
-            self.pool.clone(),
-            memory.clone(),
-            self.listening.clone(),
-            stop,
-        ));
+        let sinks = Sinks {
+            memory: memory.clone(),
+            notes: self.notes.clone(),
+        };
+        runtime.spawn(run(self.pool.clone(), sinks, self.listening.clone(), stop));
     }
 
     /// Tells every instance (this one included) to evict `payload`'s entries.
@@ -107,14 +110,27 @@ pub(crate) fn user_payload(user_id: &str) -> String {
     format!("u:{user_id}")
 }
 
-fn apply(memory: &MemoryCache, payload: &str) {
+/// Where what is heard goes: the map, and the cookie cache's notes when it is on.
+struct Sinks {
+    memory: Arc<MemoryCache>,
+    notes: Option<Arc<RevocationNotes>>,
+}
+
+fn apply(sinks: &Sinks, payload: &str) {
+    let now_ms = crate::timestamp::now_ms();
     if let Some(user_id) = payload.strip_prefix("u:") {
-        memory.remove_user(user_id);
+        sinks.memory.remove_user(user_id);
+        if let Some(notes) = &sinks.notes {
+            notes.note_user(user_id, now_ms);
+        }
     } else if let Some(key) = payload.strip_prefix("t:").and_then(parse_key) {
-        memory.remove(&key);
+        sinks.memory.remove(&key);
+        if let Some(notes) = &sinks.notes {
+            notes.note_key(key, now_ms);
+        }
     } else {
         // Not ours to understand: be safe.
-        memory.clear();
+        sinks.memory.clear();
     }
 }
 
@@ -131,7 +147,7 @@ fn parse_key(hex: &str) -> Option<Key> {
 
 async fn run(
     pool: PgPool,
-    memory: Arc<MemoryCache>,
+    sinks: Sinks,
     listening: Arc<AtomicBool>,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -140,10 +156,10 @@ async fn run(
     loop {
         let served = tokio::select! {
             _ = &mut stop => return,
-            served = listen(&pool, &memory, &listening) => served,
+            served = listen(&pool, &sinks, &listening) => served,
         };
         listening.store(false, Ordering::SeqCst);
-        memory.clear();
+        sinks.memory.clear();
         if pool.is_closed() {
             return;
         }
@@ -159,7 +175,7 @@ async fn run(
 }
 
 /// One listening connection, until it is lost; whether it got as far as listening.
-async fn listen(pool: &PgPool, memory: &MemoryCache, listening: &AtomicBool) -> bool {
+async fn listen(pool: &PgPool, sinks: &Sinks, listening: &AtomicBool) -> bool {
     let mut listener = match PgListener::connect_with(pool).await {
         Ok(listener) => listener,
         Err(err) => {
@@ -179,12 +195,12 @@ async fn listen(pool: &PgPool, memory: &MemoryCache, listening: &AtomicBool) -> 
         return false;
     }
     // Anything cached before now may have missed a notification.
-    memory.clear();
+    sinks.memory.clear();
     listening.store(true, Ordering::SeqCst);
     tracing::debug!("session cache: listening for invalidations");
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => apply(memory, notification.payload()),
+            Ok(Some(notification)) => apply(sinks, notification.payload()),
             Ok(None) => {
                 tracing::warn!("session cache: the listening connection was lost; cache emptied");
                 return true;

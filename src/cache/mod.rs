@@ -3,13 +3,15 @@
 //! `LISTEN/NOTIFY` (`listener.rs`), and the handle that joins them (`handle.rs`).
 
 mod handle;
+mod invalidate;
 #[cfg(feature = "postgres")]
 mod listener;
 mod memory;
 mod notes;
 mod settings;
 
+pub(crate) use handle::CacheHandle;
 pub use handle::SessionCacheStats;
-pub(crate) use handle::{CacheHandle, Invalidate};
+pub(crate) use invalidate::Invalidate;
 pub(crate) use notes::RevocationNotes;
 pub use settings::SessionCache;

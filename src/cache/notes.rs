@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::handle::Invalidate;
+use super::invalidate::Invalidate;
 use super::memory::{self, Key};
 
 /// Past this many notes, the expired ones are dropped on the next note.
@@ -39,12 +39,26 @@ impl RevocationNotes {
             Invalidate::Token(token) => Note::Token(memory::key(token)),
             Invalidate::User(user_id) => Note::User(user_id.to_owned()),
         };
+        self.insert(note, now_ms);
+    }
+
+    fn insert(&self, note: Note, now_ms: i64) {
         let mut notes = self.notes.lock().unwrap_or_else(|e| e.into_inner());
         if notes.len() >= PRUNE_AT {
             let horizon = now_ms - self.keep_ms;
             notes.retain(|_, at| *at >= horizon);
         }
         notes.insert(note, now_ms);
+    }
+
+    /// Notes an invalidation heard from another instance (the token by its key).
+    pub(crate) fn note_key(&self, key: Key, now_ms: i64) {
+        self.insert(Note::Token(key), now_ms);
+    }
+
+    /// Notes a user heard from another instance.
+    pub(crate) fn note_user(&self, user_id: &str, now_ms: i64) {
+        self.insert(Note::User(user_id.to_owned()), now_ms);
     }
 
     /// Whether a cookie for `token` of `user_id` issued at `issued_ms` predates a write.

@@ -170,8 +170,10 @@ impl SessionLookup {
             .credential
             .as_ref()
             .is_some_and(|c| c.source == TokenSource::Cookie);
+        // Only on reads: a write's response would carry the row as it was before the write.
         if let Some(request) = &self.cookie_cache
             && from_cookie
+            && request.allowed.load(Ordering::SeqCst)
         {
             *request.write.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some((found.clone(), read_ms));

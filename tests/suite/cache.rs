@@ -22,6 +22,15 @@ mod postgres_only {
     async fn an_invalidation_reaches_another_instance() {
         super::an_invalidation_reaches_another_instance(crate::common::Backend::Postgres).await
     }
+
+    #[tokio::test]
+    #[ignore = "needs PostgreSQL: set AUTHGATE_TEST_POSTGRES_URL and pass --include-ignored (bash .ci/run does)"]
+    async fn an_invalidation_refuses_another_instances_cookie_cache() {
+        super::an_invalidation_refuses_another_instances_cookie_cache(
+            crate::common::Backend::Postgres,
+        )
+        .await
+    }
 }
 
 /// A long TTL, so that only an invalidation can explain a changed answer.
@@ -33,11 +42,13 @@ fn hits(auth: &Auth) -> u64 {
     auth.session_cache_stats().expect("cache on").hits
 }
 
-/// Requests `/me` until it is served from the cache (bounded generously).
+/// Requests `/me` until it is served from the in-process cache (bounded generously); a
+/// cookie cache is left out, since it would answer first.
 async fn until_cached(auth: &Auth, client: &Client, jar: &mut Jar) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let before = hits(auth);
     loop {
+        jar.cookies.remove("better-auth.session_data");
         assert_eq!(client.get("/me").send_with(jar).await.status, 200);
         if hits(auth) > before {
             return;
@@ -254,6 +265,44 @@ async fn an_invalidation_reaches_another_instance(backend: Backend) {
     )
     .await;
     assert!(gone, "the sign-out reached the other instance");
+}
+
+/// With both caches and invalidation over PostgreSQL, a sign-out on one instance also makes the
+/// other refuse the (still signed, unexpired) `session_data` cookie it handed out.
+async fn an_invalidation_refuses_another_instances_cookie_cache(backend: Backend) {
+    let both = |b: authgate::AuthBuilder| {
+        b.session_cache(long_cache().invalidate_over_postgres())
+            .cookie_cache(authgate::CookieCache::compact())
+    };
+    let app = TestApp::with(backend, both).await;
+    let other = both(builder()).build(app.db.connect().await).unwrap();
+    let (addr, _server) = serve(app_router(&other)).await;
+    let other_client = Client::new(addr);
+
+    let mut jar = app.sign_up("both@example.com", "password123").await;
+    // The other instance hands out its cookie cache on its first read...
+    assert_eq!(
+        other_client.get("/me").send_with(&mut jar).await.status,
+        200
+    );
+    assert!(jar.get("better-auth.session_data").is_some());
+    // ...and listens once its in-process cache serves (asked without the cookie cache, which
+    // would answer first).
+    until_cached(&other, &other_client, &mut jar.clone()).await;
+    assert_eq!(
+        app.post("/api/auth/sign-out", &mut jar.clone(), json!({}))
+            .await
+            .status,
+        200
+    );
+    let gone = poll_me(
+        &other_client,
+        &mut jar,
+        Duration::from_secs(10),
+        |status, _| status == 401,
+    )
+    .await;
+    assert!(gone, "the other instance refused its cookie cache");
 }
 
 #[tokio::test]
