@@ -4,6 +4,8 @@
 //! - signing a session token (the HMAC of every cookie);
 //! - a request without credentials, and one with a tampered cookie (no database work);
 //! - an authenticated request (one query) and `GET /get-session`;
+//! - the same authenticated request answered by the in-process session cache and by the
+//!   cookie cache (no query either way);
 //! - a sign-in (one scrypt hash, the dominant cost).
 //!
 //! `cargo bench --bench auth`. The figures are reported, never asserted.
@@ -33,19 +35,39 @@ impl Drop for Fixture {
     }
 }
 
+/// How the fixture's `Auth` caches sessions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caching {
+    None,
+    Memory,
+    Cookie,
+}
+
 fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
+    fixture_with(runtime, Caching::None)
+}
+
+fn fixture_with(runtime: &tokio::runtime::Runtime, caching: Caching) -> Fixture {
     runtime.block_on(async {
-        let dir = std::env::temp_dir().join(format!("authgate-bench-{}", std::process::id()));
+        let tag = match caching {
+            Caching::None => "",
+            Caching::Memory => "-memory",
+            Caching::Cookie => "-cookie",
+        };
+        let dir = std::env::temp_dir().join(format!("authgate-bench-{}{tag}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-        let auth = Auth::builder()
+        let mut builder = Auth::builder()
             .environment(|_| None)
             .secret(SECRET)
             .base_url("http://localhost:3000")
-            .rate_limit(RateLimit::disabled())
-            .connect(&url)
-            .await
-            .unwrap();
+            .rate_limit(RateLimit::disabled());
+        builder = match caching {
+            Caching::None => builder,
+            Caching::Memory => builder.session_cache(authgate::SessionCache::memory()),
+            Caching::Cookie => builder.cookie_cache(authgate::CookieCache::compact()),
+        };
+        let auth = builder.connect(&url).await.unwrap();
         auth.migrate().await.unwrap();
         let app = Router::new()
             .route(
@@ -70,13 +92,38 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
             )
             .await
             .unwrap();
-        let cookie = response.headers()["set-cookie"]
+        let mut cookie = response.headers()["set-cookie"]
             .to_str()
             .unwrap()
             .split(';')
             .next()
             .unwrap()
             .to_owned();
+        // The first read from the database hands out the cookie cache.
+        let me = app
+            .clone()
+            .oneshot(
+                Request::get("/me")
+                    .header("cookie", &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        if caching == Caching::Cookie {
+            let data = me
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("better-auth.session_data="))
+                .expect("the cookie cache")
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            cookie = format!("{cookie}; {data}");
+        }
         Fixture {
             auth,
             app,
@@ -149,6 +196,30 @@ fn benches(c: &mut Criterion) {
                     "/api/auth/get-session",
                     Some(&fixture.cookie)
                 )),
+                200
+            )
+        })
+    });
+
+    let memory = fixture_with(&runtime, Caching::Memory);
+    c.bench_function(
+        "authenticated request, in-process cache hit (no query)",
+        |b| {
+            b.iter(|| {
+                assert_eq!(
+                    runtime.block_on(request(&memory.app, "/me", Some(&memory.cookie))),
+                    200
+                )
+            })
+        },
+    );
+    let stats = memory.auth.session_cache_stats().unwrap();
+    assert!(stats.hits >= 1 && stats.misses == 1, "{stats:?}");
+    let cookie = fixture_with(&runtime, Caching::Cookie);
+    c.bench_function("authenticated request, cookie-cache hit (no query)", |b| {
+        b.iter(|| {
+            assert_eq!(
+                runtime.block_on(request(&cookie.app, "/me", Some(&cookie.cookie))),
                 200
             )
         })

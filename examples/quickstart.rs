@@ -14,6 +14,9 @@
 //!   set (`smtps://user:password@host`, `smtp://user:password@host:587` with STARTTLS, or
 //!   `smtp://localhost:1025?tls=none` for a local catcher; `MAIL_FROM` names the sender),
 //!   otherwise as `.eml` files in `MAIL_DIR` (default `./mail`).
+//! - `SESSION_CACHE` picks a session cache to try and measure: `memory` (the in-process cache,
+//!   100,000 sessions for 30 s), `cookie` (Better-Auth's cookie cache, 5 minutes), unset or
+//!   empty for none; any other value stops the example.
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
 //!   `GET /health` (200 when the database persists a row, 503 naming the failing part).
 
@@ -83,6 +86,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if !is_set("BETTER_AUTH_SECRETS") && !is_set("BETTER_AUTH_SECRET") && !is_set("AUTH_SECRET") {
         builder = builder.secret(example_secret()?);
     }
+    builder = with_session_cache(builder)?;
     // Validates the whole configuration (secret first) before touching the database.
     let auth = builder.validate()?.connect(&database_url).await?;
     let report = auth.migrate().await?;
@@ -106,6 +110,32 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
+}
+
+/// The session cache `SESSION_CACHE` asks for.
+fn with_session_cache(
+    builder: authgate::AuthBuilder,
+) -> Result<authgate::AuthBuilder, Box<dyn std::error::Error>> {
+    let mode = std::env::var("SESSION_CACHE").unwrap_or_default();
+    let builder = match mode.as_str() {
+        "" => builder,
+        "memory" => builder.session_cache(
+            authgate::SessionCache::memory()
+                .max_entries(100_000)
+                .ttl(std::time::Duration::from_secs(30)),
+        ),
+        "cookie" => builder.cookie_cache(authgate::CookieCache::compact()),
+        other => {
+            return Err(format!(
+                "SESSION_CACHE must be `memory`, `cookie` or unset, got {other:?}"
+            )
+            .into());
+        }
+    };
+    if !mode.is_empty() {
+        tracing::info!(session_cache = %mode, "session cache on");
+    }
+    Ok(builder)
 }
 
 /// Whether an environment variable is set to something (an empty one counts as unset, as in

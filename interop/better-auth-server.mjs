@@ -5,6 +5,8 @@
 //   MIGRATE=1: run Better-Auth's own migration, print "migrated" and exit.
 //   MIGRATE=check: print what Better-Auth's migration would change, as JSON
 //     {"create":[tables],"add":[{"table","fields":[...]}]}, and exit.
+//   COOKIE_CACHE=1: Better-Auth's cookie cache on (session.cookieCache, compact strategy,
+//     the default 5 minutes).
 //   BA_FIELDS=af: the additional fields of authgate's tests (user: role, age, newsletter,
 //     birthday; session: device), as its fields-hooks-api research declared them.
 //   BA_MAIL_FILE=/path: account mails on (emailVerification.sendOnSignUp, sendVerificationEmail,
@@ -81,10 +83,16 @@ const verificationOptions =
   process.env.BA_VERIFICATION_STORAGE === "hashed"
     ? { verification: { storeIdentifier: "hashed" } }
     : {};
+// The cookie cache shares the `session` group with the session's additional fields.
+const session = {
+  ...(additionalFields.session || {}),
+  ...(process.env.COOKIE_CACHE === "1" ? { cookieCache: { enabled: true } } : {}),
+};
 
 const db = await database();
 const auth = betterAuth({
   ...additionalFields,
+  session,
   database: db,
   secret: required("BETTER_AUTH_SECRET"),
   baseURL: required("BASE_URL"),

@@ -276,6 +276,45 @@ impl Auth {
     pub fn sign_session_token(&self, token: &str) -> String {
         self.core.cookies.sign(token)
     }
+
+    /// The in-process session cache's counters (hits, misses, entries), or `None` when the
+    /// cache is off.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let auth = authgate::Auth::builder()
+    ///     .secret("kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k")
+    ///     .base_url("http://localhost:3000")
+    ///     .session_cache(authgate::SessionCache::memory())
+    ///     .connect("sqlite::memory:")
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(auth.session_cache_stats().unwrap().hits, 0);
+    /// # }
+    /// ```
+    pub fn session_cache_stats(&self) -> Option<crate::cache::SessionCacheStats> {
+        self.core.session_cache.as_ref().map(|cache| cache.stats())
+    }
+}
+
+/// Invalidation over PostgreSQL needs a PostgreSQL database.
+fn check_cache_database(config: &AuthConfig, database: &Database) -> Result<(), ConfigError> {
+    match config.session_cache() {
+        Some(cache)
+            if cache.invalidates_over_postgres()
+                && database.dialect() != crate::store::Dialect::Postgres =>
+        {
+            Err(ConfigError::invalid(
+                "session_cache",
+                format!(
+                    "invalidate_over_postgres needs a PostgreSQL database, got {}",
+                    database.dialect()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The background cleanup: one pass every `interval`, until the last `Auth` of this
@@ -326,7 +365,10 @@ impl AuthBuilder {
     /// # Errors
     /// A [`ConfigError`] as from [`validate`](Self::validate).
     pub fn build(self, database: impl Into<Database>) -> Result<Auth, ConfigError> {
-        Ok(self.validate()?.with_database(database))
+        let config = self.validate()?;
+        let database = database.into();
+        check_cache_database(&config, &database)?;
+        Ok(config.with_database(database))
     }
 }
 
@@ -337,6 +379,7 @@ impl AuthConfig {
     /// [`Error::Database`] when the database cannot be reached.
     pub async fn connect(self, url: &str) -> Result<Auth, Error> {
         let database = Database::connect_with(url, &self.database).await?;
+        check_cache_database(&self, &database)?;
         Ok(Auth::new(self, database))
     }
 

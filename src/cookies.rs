@@ -97,6 +97,46 @@ pub(crate) fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str
         .map(|cookie| Cow::Owned(try_decode(cookie.value_trimmed()).into_owned()))
 }
 
+/// The cookie cache's value: `name` itself, else its chunks `name.0`, `name.1`, ... joined in
+/// numeric order (as Better-Auth reads them); with it, every name of it the request carried.
+pub(crate) fn read_chunked(headers: &HeaderMap, name: &str) -> (Option<String>, Vec<String>) {
+    let mut whole = None;
+    let mut parts: Vec<(usize, String)> = Vec::new();
+    let mut names = Vec::new();
+    let cookies = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok);
+    for cookie in cookies {
+        let value = || try_decode(cookie.value_trimmed()).into_owned();
+        if cookie.name() == name {
+            if whole.is_none() {
+                whole = Some(value());
+                names.push(name.to_owned());
+            }
+        } else if let Some(index) = cookie
+            .name()
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .filter(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < 100)
+            && !parts.iter().any(|(i, _)| *i == index)
+        {
+            parts.push((index, value()));
+            names.push(cookie.name().to_owned());
+        }
+    }
+    if whole.is_some() {
+        return (whole, names);
+    }
+    parts.sort_by_key(|(i, _)| *i);
+    let joined = (!parts.is_empty()).then(|| parts.into_iter().map(|(_, v)| v).collect());
+    (joined, names)
+}
+
 /// Marks a response as not storable by any cache: it carries a session token, in a cookie or
 /// in the body. Better-Auth adds `Pragma: no-cache` for HTTP/1.0 caches on get-session.
 pub(crate) fn no_store(headers: &mut HeaderMap) {
@@ -147,6 +187,12 @@ impl SessionCookies {
     }
 
     fn set_cookie(&self, headers: &mut HeaderMap, name: &str, value: String, max_age: Option<u64>) {
+        let value = HeaderValue::try_from(self.cookie_string(name, value, max_age))
+            .expect("cookie names and percent-encoded values are valid header text");
+        headers.append(header::SET_COOKIE, value);
+    }
+
+    fn cookie_string(&self, name: &str, value: String, max_age: Option<u64>) -> String {
         let mut cookie = Cookie::build((name, value))
             .path("/")
             .http_only(true)
@@ -160,9 +206,43 @@ impl SessionCookies {
                 i64::try_from(seconds).unwrap_or(i64::MAX),
             ));
         }
-        let value = HeaderValue::try_from(cookie.build().to_string())
-            .expect("cookie names and percent-encoded values are valid header text");
-        headers.append(header::SET_COOKIE, value);
+        cookie.build().to_string()
+    }
+
+    /// Writes the cookie cache (`session_data`, chunked as Better-Auth chunks it above 4,050
+    /// bytes) and expires the request's other `session_data` cookies (`present`); past 100
+    /// chunks only the expiries are written.
+    pub(crate) fn write_cookie_cache(
+        &self,
+        headers: &mut HeaderMap,
+        value: &str,
+        max_age: Option<u64>,
+        present: &[String],
+    ) {
+        let name = &self.names.session_data;
+        let overhead = self
+            .cookie_string(&format!("{name}.99"), String::new(), max_age)
+            .len();
+        let parts = crate::session::cookie_cache::chunks(value, overhead).unwrap_or_default();
+        let written: Vec<String> = parts
+            .iter()
+            .map(|(suffix, _)| format!("{name}{suffix}"))
+            .collect();
+        for old in present.iter().filter(|old| !written.contains(old)) {
+            self.set_cookie(headers, old, String::new(), Some(0));
+        }
+        for (cookie_name, (_, part)) in written.iter().zip(parts) {
+            self.set_cookie(headers, cookie_name, part.to_owned(), max_age);
+        }
+        uncacheable(headers);
+    }
+
+    /// Expires the request's `session_data` chunks (`name.0`, ...), which `clear` does not
+    /// name.
+    pub(crate) fn clear_cookie_cache_chunks(&self, headers: &mut HeaderMap, present: &[String]) {
+        for old in present.iter().filter(|n| **n != self.names.session_data) {
+            self.set_cookie(headers, old, String::new(), Some(0));
+        }
     }
 
     /// Signs a client in with `token`: the session cookie (with `Max-Age`, or a browser-session

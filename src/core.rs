@@ -3,7 +3,10 @@
 //! session-cookie writer, the rate limiter and the database hooks. Inner modules take it by
 //! reference (or take just the part they need); none of them sees [`crate::Auth`].
 
+use std::sync::Arc;
+
 use crate::alerts::Alerts;
+use crate::cache::{CacheHandle, Invalidate, RevocationNotes};
 use crate::config::AuthConfig;
 use crate::cookies::SessionCookies;
 use crate::crypto::password::PasswordHasher;
@@ -26,6 +29,11 @@ pub(crate) struct Core {
     pub(crate) outbox: Option<Outbox>,
     /// When expired `verification` rows were last deleted (Unix milliseconds).
     pub(crate) last_cleanup: std::sync::atomic::AtomicI64,
+    /// The in-process session cache, when configured.
+    pub(crate) session_cache: Option<CacheHandle>,
+    /// With the cookie cache: what this instance revoked lately (and, with invalidation over
+    /// PostgreSQL, what the others did).
+    pub(crate) revocations: Option<Arc<RevocationNotes>>,
 }
 
 impl Core {
@@ -37,6 +45,15 @@ impl Core {
             config.session.expires_in,
             config.bearer.expose_token,
         );
+        let revocations = config.cookie_cache.as_ref().map(|cache| {
+            Arc::new(RevocationNotes::new(
+                i64::try_from(cache.max_age.as_millis()).unwrap_or(i64::MAX) + 1_000,
+            ))
+        });
+        let session_cache = config
+            .session_cache
+            .as_ref()
+            .map(|settings| CacheHandle::new(settings, &database, revocations.clone()));
         let database = Store::new(
             database,
             config.database,
@@ -61,6 +78,19 @@ impl Core {
             limiter,
             hooks,
             alerts,
+            session_cache,
+            revocations,
+        }
+    }
+
+    /// Evicts what a write changed from the session cache (here at once; on the other
+    /// instances when invalidation over PostgreSQL is configured). Call it after the write.
+    pub(crate) async fn invalidate(&self, what: Invalidate<'_>) {
+        if let Some(notes) = &self.revocations {
+            notes.note(what, crate::timestamp::now_ms());
+        }
+        if let Some(cache) = &self.session_cache {
+            cache.invalidate(what).await;
         }
     }
 }

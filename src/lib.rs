@@ -17,6 +17,7 @@ pub mod api;
 
 // Configuration, and the leaves: each owns its settings and errors.
 mod alerts;
+mod cache;
 mod client_ip;
 mod config;
 mod cookies;
@@ -51,7 +52,12 @@ pub mod docs {
 #[doc(hidden)]
 pub mod fuzz;
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals;
+
 pub use auth::{Auth, Error};
+pub use cache::{SessionCache, SessionCacheStats};
 pub use client_ip::InvalidProxy;
 pub use config::{AuthBuilder, AuthConfig, ConfigError};
 pub use crypto::identifier::TokenStorage;
@@ -63,6 +69,7 @@ pub use rate_limit::{RateLimit, RateLimitStorage, Rule};
 pub use secret::{MIN_SECRET_BITS, MIN_SECRET_BYTES, SecretError, SecretSource, WeakSecret};
 pub use secret_fingerprint::{generate_secret, secret_fingerprint};
 pub use server::{Serve, ServerTimeouts, serve};
+pub use session::cookie_cache::CookieCache;
 pub use session::extract::{AuthRejection, CurrentSession, CurrentUser};
 pub use session::layer::{ResponseFuture, SessionLayer, SessionService};
 pub use store::{

@@ -15,6 +15,16 @@ pub(crate) fn now() -> OffsetDateTime {
     truncate(OffsetDateTime::now_utc())
 }
 
+/// Milliseconds since the Unix epoch of `t` (JavaScript's `getTime()`).
+pub(crate) fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Milliseconds since the Unix epoch now (JavaScript's `Date.now()`).
+pub(crate) fn now_ms() -> i64 {
+    millis(OffsetDateTime::now_utc())
+}
+
 pub(crate) fn truncate(t: OffsetDateTime) -> OffsetDateTime {
     let millis = t.unix_timestamp_nanos() / 1_000_000;
     from_millis(millis as i64).unwrap_or(t)

@@ -538,6 +538,86 @@ async fn additional_fields_on_a_shared_database(
     both_directions(&node, &rust).await;
 }
 
+/// Better-Auth's cookie cache (`session_data`) on both sides, with the additional fields: a
+/// value Better-Auth wrote answers authgate's `/me` without the database (the row is gone, and
+/// without the cookie the answer is 401), and a value authgate wrote answers Better-Auth's
+/// `get-session` likewise.
+async fn cookie_cache_both_ways(db: TestDatabase, database: BetterAuthDatabase<'_>) {
+    const DATA: &str = "better-auth.session_data";
+    let env = &[("BA_FIELDS", "af"), ("COOKIE_CACHE", "1")];
+    better_auth_migrate_with(&database, TEST_SECRET, env);
+    let authgate = TestApp::on(db, |b| af(b).cookie_cache(authgate::CookieCache::compact())).await;
+    let better_auth = BetterAuthServer::start_with(&database, TEST_SECRET, env).await;
+    let (node, rust) = sides(&better_auth, &authgate);
+    let forget = |jar: &Jar| {
+        let token = jar.session_token();
+        let db = authgate.auth.database().clone();
+        async move {
+            let deleted = common::execute(
+                &db,
+                &format!(r#"delete from "session" where "token" = '{token}'"#),
+            )
+            .await;
+            assert_eq!(deleted, 1);
+        }
+    };
+    let without_data = |jar: &Jar| {
+        let mut jar = jar.clone();
+        jar.cookies.retain(|name, _| !name.starts_with(DATA));
+        jar
+    };
+
+    // Better-Auth's cookie, verified here.
+    let mut node_jar = Jar::default();
+    let signed_up = node
+        .send(
+            "/api/auth/sign-up/email",
+            &mut node_jar,
+            json!({ "name": "Zoë \"Q\"", "email": "cc-node@example.com", "password": PASSWORD, "age": 42, "birthday": "1990-05-17T00:00:00.000Z" }),
+        )
+        .await;
+    assert_eq!(signed_up.status, 200, "{}", signed_up.text());
+    assert!(
+        node_jar.get(DATA).is_some(),
+        "Better-Auth set its cookie cache"
+    );
+    forget(&node_jar).await;
+    let me = rust
+        .client
+        .get("/me")
+        .send_with(&mut node_jar.clone())
+        .await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json()["email"], "cc-node@example.com");
+    assert_eq!(me.json()["name"], "Zoë \"Q\"");
+    assert_eq!(me.json()["age"], 42);
+    assert_eq!(
+        rust.whoami(&without_data(&node_jar)).await,
+        None,
+        "the row is gone"
+    );
+
+    // authgate's cookie, verified there.
+    let (mut rust_jar, _) = rust.sign_up("cc-rust@example.com").await;
+    let me = rust.client.get("/me").send_with(&mut rust_jar).await;
+    assert_eq!(me.status, 200);
+    assert!(
+        rust_jar.get(DATA).is_some(),
+        "authgate set its cookie cache"
+    );
+    forget(&rust_jar).await;
+    assert_eq!(
+        node.whoami(&rust_jar).await.as_deref(),
+        Some("cc-rust@example.com"),
+        "Better-Auth verified authgate's cookie cache"
+    );
+    assert_eq!(
+        node.whoami(&without_data(&rust_jar)).await,
+        None,
+        "the row is gone"
+    );
+}
+
 /// Set by `.ci/run` when better-sqlite3 built: then its absence is a failure, not a skip.
 const REQUIRE_SQLITE: &str = "AUTHGATE_INTEROP_REQUIRE_SQLITE";
 
@@ -613,6 +693,25 @@ async fn shared_sqlite_additional_fields_migrated_by_authgate() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let path = db.sqlite_path().to_owned();
     additional_fields_on_a_shared_database(db, BetterAuthDatabase::Sqlite(&path), false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and the Better-Auth install (bash .ci/run sets both up)"]
+async fn shared_postgres_cookie_cache_both_ways() {
+    let db = TestDatabase::new_postgres_database().await;
+    let url = db.url.clone();
+    cookie_cache_both_ways(db, BetterAuthDatabase::Postgres(&url)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Better-Auth install with better-sqlite3 (bash .ci/run sets it up)"]
+async fn shared_sqlite_cookie_cache_both_ways() {
+    if !sqlite_available() {
+        return;
+    }
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let path = db.sqlite_path().to_owned();
+    cookie_cache_both_ways(db, BetterAuthDatabase::Sqlite(&path)).await;
 }
 
 #[tokio::test]

@@ -383,7 +383,62 @@ async fn a_role_check_costs_no_extra_query(backend: Backend) {
     assert_eq!(queries, 1);
 }
 
+/// With the in-process session cache, an authenticated request after the first does no query
+/// at all; a refresh that falls due on a cached session still writes, once per `updateAge`.
+async fn a_cached_hit_makes_no_query(backend: Backend) {
+    use std::time::{Duration, Instant};
+    const UPDATE_AGE: Duration = Duration::from_secs(8);
+
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    let db = single_connection_pool(&test_db.url).await;
+    let auth = builder()
+        .session_cache(authgate::SessionCache::memory().ttl(Duration::from_secs(600)))
+        .session_update_age(UPDATE_AGE)
+        .build(db.clone())
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+    let mut jar = Jar::default();
+    let signed_up = client
+        .post("/api/auth/sign-up/email")
+        .json(&serde_json::json!({ "name": "Hit", "email": "hit@example.com", "password": "password123" }))
+        .send_with(&mut jar)
+        .await;
+    assert_eq!(signed_up.status, 200);
+    // Taken after the answer, so that the session was created before it: at this instant plus
+    // updateAge the refresh is surely due.
+    let signed_up_at = Instant::now();
+    let (control, _) = count(scalar(&db, "select 1")).await;
+    assert_eq!(control, 1, "the counter sees statements");
+
+    let (queries, response) = count(client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(queries, 1, "a miss: the one lookup");
+    for path in ["/me", "/api/auth/get-session", "/session"] {
+        let (queries, response) = count(client.get(path).send_with(&mut jar)).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(queries, 0, "{path}: a hit does no database work");
+    }
+    let stats = auth.session_cache_stats().unwrap();
+    assert_eq!((stats.hits, stats.misses, stats.entries), (3, 1, 1));
+
+    // Once updateAge has passed, the cached session slides: one write, then hits again.
+    let due = signed_up_at + UPDATE_AGE + Duration::from_millis(500);
+    tokio::time::sleep_until(due.into()).await;
+    let (queries, response) = count(client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.set_cookies().len(), 1, "the refreshed cookie");
+    assert_eq!(queries, 1, "the refresh's write, and no read");
+    let (queries, response) = count(client.get("/me").send_with(&mut jar)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(queries, 0, "no second write within updateAge");
+}
+
 backend_tests!(
+    a_cached_hit_makes_no_query,
     a_role_check_costs_no_extra_query,
     queries_per_request,
     c10_tamper_matrix,

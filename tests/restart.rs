@@ -1,5 +1,6 @@
 //! The quickstart as a real process: a session survives the process being killed and started
-//! again on the same database, and a weak secret stops it before it serves.
+//! again on the same database, a weak secret stops it before it serves, and `SESSION_CACHE`
+//! picks its session cache.
 
 mod common;
 
@@ -141,6 +142,47 @@ async fn a_short_secret_stops_the_quickstart_before_it_serves() {
     assert!(
         !dir.join("authgate-quickstart.db").exists(),
         "no database was touched"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `SESSION_CACHE=memory` and `SESSION_CACHE=cookie` serve signed-in requests (the cookie mode
+/// hands out `session_data`); any other value stops the quickstart with a message.
+#[tokio::test]
+async fn the_quickstart_reads_session_cache() {
+    let dir = std::env::temp_dir().join(format!("authgate-session-cache-{}", std::process::id()));
+    for mode in ["memory", "cookie"] {
+        let dir = dir.join(mode);
+        std::fs::create_dir_all(&dir).unwrap();
+        let quickstart = Quickstart::start(&dir, &[("SESSION_CACHE", mode)]).await;
+        let client = quickstart.client();
+        let mut jar = Jar::default();
+        let signed_up = client
+            .post("/api/auth/sign-up/email")
+            .json(&serde_json::json!({ "name": "C", "email": format!("{mode}@example.com"), "password": "password123" }))
+            .send_with(&mut jar)
+            .await;
+        assert_eq!(signed_up.status, 200, "{mode}: {}", signed_up.text());
+        for _ in 0..3 {
+            let me = client.get("/me").send_with(&mut jar).await;
+            assert_eq!(me.status, 200, "{mode}: {}", me.text());
+        }
+        assert_eq!(
+            jar.get("better-auth.session_data").is_some(),
+            mode == "cookie",
+            "{mode}"
+        );
+        quickstart.kill();
+    }
+
+    let port = free_port();
+    let child = Quickstart::spawn(&dir, port, &[("SESSION_CACHE", "redis")]);
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SESSION_CACHE must be `memory`, `cookie` or unset"),
+        "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::audit;
 use super::sessions::{RequestMeta, list_sessions, new_session, prepare_new_session};
+use crate::cache::Invalidate;
 use crate::core::Core;
 use crate::crypto::token;
 use crate::error::AuthError;
@@ -131,6 +132,7 @@ pub(crate) async fn change_password(
     ctx: &HookContext,
 ) -> Result<Option<Session>, AuthError> {
     let result = change_checked(core, user_id, change, ctx).await;
+    core.invalidate(Invalidate::User(user_id)).await;
     audit::record("password_changed", Some(user_id), &result, ctx);
     result
 }
@@ -230,6 +232,7 @@ pub(crate) async fn set_password(
     ctx: &HookContext,
 ) -> Result<(), AuthError> {
     let result = set_checked(core, user_id, new_password, ctx).await;
+    core.invalidate(Invalidate::User(user_id)).await;
     audit::record("password_set", Some(user_id), &result, ctx);
     result
 }

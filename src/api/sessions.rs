@@ -2,6 +2,7 @@
 //! database hooks.
 
 use super::audit;
+use crate::cache::Invalidate;
 use crate::core::Core;
 use crate::crypto::token;
 use crate::error::AuthError;
@@ -107,9 +108,9 @@ pub(crate) async fn update_session(
     let mut change = SessionUpdate::of(session);
     change.fields = fields;
     let change = before_update(core, change, ctx).await?;
-    write_update(core, session, change, ctx)
-        .await?
-        .ok_or_else(AuthError::unauthorized)
+    let written = write_update(core, session, change, ctx).await;
+    core.invalidate(Invalidate::Token(&session.token)).await;
+    written?.ok_or_else(AuthError::unauthorized)
 }
 
 /// What a sliding refresh came to.
@@ -230,6 +231,7 @@ pub(crate) async fn end_session(
         Ok(None) => (None, Ok(())),
         Err(err) => (None, Err(err.into())),
     };
+    core.invalidate(Invalidate::Token(token)).await;
     if ctx.operation() == Operation::SignOut {
         audit::record("sign_out", user_id.as_deref(), &result, ctx);
     }
@@ -245,6 +247,7 @@ pub(crate) async fn revoke_session(
     ctx: &HookContext,
 ) -> Result<(), AuthError> {
     let result = revoke_one(core, user_id, token, ctx).await;
+    core.invalidate(Invalidate::Token(token)).await;
     audit::record("session_revoked", user_id, &result, ctx);
     result
 }
@@ -290,6 +293,7 @@ pub(crate) async fn revoke_sessions(
     } else {
         delete.await.map_err(Into::into)
     };
+    core.invalidate(Invalidate::User(user_id)).await;
     audit::record("sessions_revoked", Some(user_id), &result, ctx);
     result
 }
@@ -313,6 +317,7 @@ pub(crate) async fn revoke_other_sessions(
     } else {
         delete.await.map_err(Into::into)
     };
+    core.invalidate(Invalidate::User(user_id)).await;
     audit::record("other_sessions_revoked", Some(user_id), &result, ctx);
     result
 }

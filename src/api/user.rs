@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::audit;
 use super::email_address;
+use crate::cache::Invalidate;
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::fields::{Fields, input};
@@ -107,7 +108,9 @@ pub(crate) async fn update_user(
     let hooks = &core.hooks.user;
     let mut change = hooks.update_before.run(change, ctx).await?;
     change.fields = input::check_patch(&core.config.user_fields, "user", &change.fields)?;
-    match core.database.update_user(&change, timestamp::now()).await {
+    let written = core.database.update_user(&change, timestamp::now()).await;
+    core.invalidate(Invalidate::User(change.user_id())).await;
+    match written {
         Ok(true) => {}
         Ok(false) => return Err(AuthError::user_not_found().into()),
         Err(err) if err.is_unique_violation() => return Err(UpdateError::EmailTaken),
@@ -217,6 +220,7 @@ pub(crate) async fn delete_user(
     ctx: &HookContext,
 ) -> Result<(), AuthError> {
     let result = delete_with_hooks(core, user_id, ctx).await;
+    core.invalidate(Invalidate::User(user_id)).await;
     audit::record("user_deleted", Some(user_id), &result, ctx);
     result
 }

@@ -8,6 +8,7 @@ use url::Url;
 
 use super::error::ConfigError;
 use crate::api::password_rules::PasswordRules;
+use crate::cache::SessionCache;
 use crate::client_ip::TrustedProxies;
 use crate::cookies::CookieSettings;
 use crate::crypto::identifier::TokenStorage;
@@ -18,6 +19,7 @@ use crate::mail::outbox::OutboxSettings;
 use crate::mail::{DefaultTemplates, MailTemplates, Mailer};
 use crate::rate_limit::RateLimit;
 use crate::secret::{self, SecretRing};
+use crate::session::cookie_cache::CookieCache;
 use crate::session::policy::SessionSettings;
 use crate::store::OutageSettings;
 
@@ -176,6 +178,8 @@ pub struct AuthBuilder {
     pub(super) mail: MailSettings,
     pub(super) email_verification: EmailVerificationSettings,
     pub(super) password_reset: PasswordResetSettings,
+    pub(super) session_cache: Option<SessionCache>,
+    pub(super) cookie_cache: Option<CookieCache>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -195,6 +199,8 @@ impl fmt::Debug for AuthBuilder {
             .field("mail", &self.mail)
             .field("email_verification", &self.email_verification)
             .field("password_reset", &self.password_reset)
+            .field("session_cache", &self.session_cache)
+            .field("cookie_cache", &self.cookie_cache)
             .finish_non_exhaustive()
     }
 }
@@ -252,6 +258,16 @@ impl AuthBuilder {
         if mail.app_name.is_none() {
             mail.app_name = base_url.host_str().map(str::to_owned);
         }
+        if let Some(cache) = &self.session_cache {
+            cache
+                .check()
+                .map_err(|reason| ConfigError::invalid("session_cache", reason))?;
+        }
+        if let Some(cache) = &self.cookie_cache {
+            cache
+                .check()
+                .map_err(|reason| ConfigError::invalid("cookie_cache", reason))?;
+        }
 
         Ok(AuthConfig {
             secrets,
@@ -273,6 +289,8 @@ impl AuthBuilder {
             mail,
             email_verification: self.email_verification,
             password_reset: self.password_reset,
+            session_cache: self.session_cache,
+            cookie_cache: self.cookie_cache,
         })
     }
 }
@@ -317,6 +335,8 @@ pub struct AuthConfig {
     pub(crate) mail: MailSettings,
     pub(crate) email_verification: EmailVerificationSettings,
     pub(crate) password_reset: PasswordResetSettings,
+    pub(crate) session_cache: Option<SessionCache>,
+    pub(crate) cookie_cache: Option<CookieCache>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -334,6 +354,8 @@ impl fmt::Debug for AuthConfig {
             .field("mail", &self.mail)
             .field("email_verification", &self.email_verification)
             .field("password_reset", &self.password_reset)
+            .field("session_cache", &self.session_cache)
+            .field("cookie_cache", &self.cookie_cache)
             .finish_non_exhaustive()
     }
 }
@@ -423,5 +445,15 @@ impl AuthConfig {
     /// Whether cookies are `Secure` (and named `__Secure-` or `__Host-`).
     pub fn secure_cookies(&self) -> bool {
         self.cookies.secure
+    }
+
+    /// The in-process session cache's settings, when it is on.
+    pub fn session_cache(&self) -> Option<&SessionCache> {
+        self.session_cache.as_ref()
+    }
+
+    /// The cookie cache's settings, when it is on.
+    pub fn cookie_cache(&self) -> Option<&CookieCache> {
+        self.cookie_cache.as_ref()
     }
 }

@@ -16,6 +16,7 @@
 mod advanced;
 mod base;
 mod builder;
+mod cache;
 mod database;
 mod email_password;
 mod email_verification;

@@ -23,6 +23,19 @@ fn mac(secret: &[u8], value: &str) -> HmacSha256 {
     mac
 }
 
+/// The raw HMAC-SHA256 of `value` under `secret`.
+pub(crate) fn hmac_sha256(secret: &[u8], value: &str) -> [u8; 32] {
+    mac(secret, value).finalize().into_bytes().into()
+}
+
+/// Whether `tag` is the HMAC-SHA256 of `value` under one of the ring's secrets (constant time
+/// per secret).
+pub(crate) fn verify_tag(value: &str, tag: &[u8], secrets: &SecretRing) -> bool {
+    secrets
+        .iter()
+        .any(|secret| mac(secret, value).verify_slice(tag).is_ok())
+}
+
 /// Signs `value` with `secret`: returns `value.signature` (not percent-encoded).
 pub(crate) fn sign(value: &str, secret: &[u8]) -> String {
     let signature = STANDARD.encode(mac(secret, value).finalize().into_bytes());

@@ -37,6 +37,9 @@ pub(super) async fn get_session(request: AuthRequest) -> Response {
     } else {
         Refresh::Allowed
     };
+    if query_flag(&request, "disableCookieCache") {
+        request.lookup.bypass_cookie_cache();
+    }
     let mut response = match request.lookup.resolve(refresh).await {
         Outcome::Active(found) => json(&*found),
         Outcome::Anonymous => json(&serde_json::Value::Null),
@@ -58,6 +61,8 @@ pub(super) async fn list_sessions(
     State(core): State<Arc<Core>>,
     request: AuthRequest,
 ) -> Result<Response, AuthError> {
+    // The list holds every session's token: never from a cookie that may be stale.
+    request.lookup.bypass_cookie_cache();
     let current = require_session(&request).await?;
     if !policy::is_fresh(&core.config.session, &current.session, timestamp::now()) {
         return Err(AuthError::session_not_fresh());

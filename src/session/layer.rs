@@ -85,7 +85,11 @@ where
         let lookup = if request.extensions().get::<Arc<SessionLookup>>().is_some() {
             None
         } else {
-            let lookup = Arc::new(SessionLookup::new(self.core.clone(), request.headers()));
+            let lookup = Arc::new(SessionLookup::new(
+                self.core.clone(),
+                request.method(),
+                request.headers(),
+            ));
             request.extensions_mut().insert(lookup.clone());
             Some(lookup)
         };

@@ -9,14 +9,17 @@
 //! `updateAge`. A database that cannot be reached is a failure, never "signed out": nothing is
 //! deleted and no cookie is cleared.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use http::HeaderMap;
 use tokio::sync::OnceCell;
 
-use super::credentials::{self, UnsignedBearer, VerifiedToken};
+use super::cookie_cache;
+use super::credentials::{self, TokenSource, UnsignedBearer, VerifiedToken};
 use super::policy;
 use crate::api::sessions::{Refreshed, refresh_session};
+use crate::cache::{CacheHandle, Invalidate};
 use crate::core::Core;
 use crate::error::AuthError;
 use crate::hooks::{HookContext, Operation};
@@ -66,11 +69,25 @@ pub(crate) struct SessionLookup {
     hook_headers: Option<HeaderMap>,
     outcome: OnceCell<Outcome>,
     cookie_update: Mutex<Option<CookieUpdate>>,
+    /// With the cookie cache on: the request's `session_data` value and cookie names.
+    cookie_cache: Option<CookieCacheRequest>,
+}
+
+/// The cookie cache's part of a request.
+struct CookieCacheRequest {
+    /// The value (chunks joined), if any.
+    value: Option<String>,
+    /// Every `session_data` cookie name the request carried.
+    present: Vec<String>,
+    /// Whether the value may answer (a safe method, and no handler asked for the database).
+    allowed: AtomicBool,
+    /// A session read from the database to write into the cookie, with the read's instant.
+    write: Mutex<Option<(Arc<SessionWithUser>, i64)>>,
 }
 
 impl SessionLookup {
     /// Reads and verifies the request's credentials; no database work happens here.
-    pub(crate) fn new(core: Arc<Core>, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(core: Arc<Core>, method: &http::Method, headers: &HeaderMap) -> Self {
         let secrets = &core.config.secrets;
         let names = core.cookies.names();
         let unsigned = if core.config.bearer.allow_unsigned {
@@ -98,7 +115,17 @@ impl SessionLookup {
                 || !hooks.update_after.is_empty()
                 || hooks.watch_deletes()))
         .then(|| headers.clone());
+        let cookie_cache = core.config.cookie_cache.as_ref().map(|_| {
+            let (value, present) = crate::cookies::read_chunked(headers, &names.session_data);
+            CookieCacheRequest {
+                value,
+                present,
+                allowed: AtomicBool::new(matches!(*method, http::Method::GET | http::Method::HEAD)),
+                write: Mutex::new(None),
+            }
+        });
         Self {
+            cookie_cache,
             core,
             credential,
             dont_remember,
@@ -107,6 +134,62 @@ impl SessionLookup {
             hook_headers,
             outcome: OnceCell::new(),
             cookie_update: Mutex::new(None),
+        }
+    }
+
+    /// Makes this request's resolution read the database even with a valid cookie cache (a
+    /// sensitive read such as `list-sessions`, or `disableCookieCache`); call before resolving.
+    pub(crate) fn bypass_cookie_cache(&self) {
+        if let Some(cache) = &self.cookie_cache {
+            cache.allowed.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// The session in a valid cookie cache: signed, for this token, of this version, neither
+    /// it nor the session expired, and issued after any revocation noted here.
+    fn cookie_cache_hit(&self, token: &str) -> Option<SessionWithUser> {
+        let request = self.cookie_cache.as_ref()?;
+        let settings = self.core.config.cookie_cache.as_ref()?;
+        if !request.allowed.load(Ordering::SeqCst) {
+            return None;
+        }
+        let cached = cookie_cache::decode(request.value.as_deref()?, &self.core.config.secrets)?;
+        let now = timestamp::now();
+        let session = &cached.found.session;
+        let fresh = bool::from(subtle::ConstantTimeEq::ct_eq(
+            session.token.as_bytes(),
+            token.as_bytes(),
+        )) && cached.version == settings.version
+            && cached.expires_at_ms >= timestamp::millis(now)
+            && session.expires_at > now;
+        let revoked =
+            self.core.revocations.as_ref().is_some_and(|notes| {
+                notes.refuses(token, &cached.found.user.id, cached.issued_at_ms)
+            });
+        if !fresh || revoked {
+            return None;
+        }
+        let mut found = cached.found;
+        let config = &self.core.config;
+        found.session.fields =
+            cookie_cache::declared_fields(&found.session.fields, &config.session_fields);
+        found.user.fields = cookie_cache::declared_fields(&found.user.fields, &config.user_fields);
+        Some(found)
+    }
+
+    /// Asks for the cookie cache to be written with `found`, read at `read_ms`.
+    fn write_cookie_cache(&self, found: &Arc<SessionWithUser>, read_ms: i64) {
+        let from_cookie = self
+            .credential
+            .as_ref()
+            .is_some_and(|c| c.source == TokenSource::Cookie);
+        // Only on reads: a write's response would carry the row as it was before the write.
+        if let Some(request) = &self.cookie_cache
+            && from_cookie
+            && request.allowed.load(Ordering::SeqCst)
+        {
+            *request.write.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((found.clone(), read_ms));
         }
     }
 
@@ -170,6 +253,49 @@ impl SessionLookup {
         let settings = &self.core.config.session;
         let now = timestamp::now();
 
+        // Better-Auth's cookie cache: no database work, no refresh.
+        if let Some(found) = self.cookie_cache_hit(token) {
+            return (Outcome::Active(Arc::new(found)), LookupOutcome::Active);
+        }
+
+        // The in-process cache first: a hit does no database work unless a refresh is due.
+        let cache = self
+            .core
+            .session_cache
+            .as_ref()
+            .map(|cache| (cache, CacheHandle::key(token)));
+        let mut epoch = 0;
+        if let Some((cache, key)) = &cache {
+            match cache.get(key) {
+                // Over by the cached copy: the database decides (another instance may have
+                // extended it), and deletes it if it is over.
+                Ok(found) if policy::is_over(settings, &found.session, now) => {
+                    epoch = cache.epoch();
+                }
+                Ok(found) => {
+                    if !self.refresh_wanted(&found, refresh, now) {
+                        return (Outcome::Active(found), LookupOutcome::Active);
+                    }
+                    let epoch = cache.epoch();
+                    let mut found = (*found).clone();
+                    return match self.slide(&mut found, now).await {
+                        Ok(true) => {
+                            let found = Arc::new(found);
+                            cache.insert(*key, found.clone(), epoch);
+                            (Outcome::Active(found), LookupOutcome::Active)
+                        }
+                        Ok(false) => (Outcome::Active(Arc::new(found)), LookupOutcome::Active),
+                        Err(outcome) => {
+                            cache.forget(key);
+                            slid_away(outcome)
+                        }
+                    };
+                }
+                Err(noted) => epoch = noted,
+            }
+        }
+
+        let read_ms = timestamp::now_ms();
         let mut found = match database.session_with_user(token).await {
             Ok(Some(found)) => found,
             Ok(None) => {
@@ -189,6 +315,7 @@ impl SessionLookup {
             }
             let outcome = match database.delete_session(token).await {
                 Ok(()) => {
+                    self.core.invalidate(Invalidate::Token(token)).await;
                     hooks.delete_after.run(&found.session, &ctx).await;
                     self.set_cookie_update(CookieUpdate::Clear);
                     Outcome::Anonymous
@@ -202,32 +329,61 @@ impl SessionLookup {
             return (outcome, LookupOutcome::Expired);
         }
 
-        if policy::refresh_due(settings, &found.session, now)
+        if self.refresh_wanted(&found, refresh, now)
+            && let Err(outcome) = self.slide(&mut found, now).await
+        {
+            return slid_away(outcome);
+        }
+        let found = Arc::new(found);
+        if let Some((cache, key)) = cache {
+            cache.insert(key, found.clone(), epoch);
+        }
+        self.write_cookie_cache(&found, read_ms);
+        (Outcome::Active(found), LookupOutcome::Active)
+    }
+
+    /// Whether the session slides now: due by Better-Auth's rule, allowed by the caller, and
+    /// not a `dont_remember` session.
+    fn refresh_wanted(
+        &self,
+        found: &SessionWithUser,
+        refresh: Refresh,
+        now: time::OffsetDateTime,
+    ) -> bool {
+        policy::refresh_due(&self.core.config.session, &found.session, now)
             && refresh == Refresh::Allowed
             && !self.dont_remember
-        {
-            let expires_at = policy::refreshed_expiry(settings, now);
-            let ctx = self.hook_context(Operation::RefreshSession);
-            match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
-                Refreshed::Done(session) => {
-                    telemetry::session_refreshed();
-                    found.session = session;
-                    self.set_cookie_update(CookieUpdate::Refresh);
-                }
-                // Revoked between the two statements.
-                Refreshed::Gone => {
-                    self.set_cookie_update(CookieUpdate::Clear);
-                    return (Outcome::Anonymous, LookupOutcome::Anonymous);
-                }
-                // A hook refused: its error is the request's answer.
-                Refreshed::Vetoed(err) => return (Outcome::Failed(err), LookupOutcome::Active),
-                // The session is valid; only its extension failed. Serve it, retry next time.
-                Refreshed::Failed(err) => {
-                    tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry")
-                }
+    }
+
+    /// Slides `found`'s expiry (one write); whether it was written, or the request's outcome
+    /// when the session went away or a hook refused.
+    async fn slide(
+        &self,
+        found: &mut SessionWithUser,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, Outcome> {
+        let expires_at = policy::refreshed_expiry(&self.core.config.session, now);
+        let ctx = self.hook_context(Operation::RefreshSession);
+        match refresh_session(&self.core, &found.session, expires_at, &ctx).await {
+            Refreshed::Done(session) => {
+                telemetry::session_refreshed();
+                found.session = session;
+                self.set_cookie_update(CookieUpdate::Refresh);
+                Ok(true)
+            }
+            // Revoked between the two statements.
+            Refreshed::Gone => {
+                self.set_cookie_update(CookieUpdate::Clear);
+                Err(Outcome::Anonymous)
+            }
+            // A hook refused: its error is the request's answer.
+            Refreshed::Vetoed(err) => Err(Outcome::Failed(err)),
+            // The session is valid; only its extension failed. Serve it, retry next time.
+            Refreshed::Failed(err) => {
+                tracing::warn!(error = %err, "could not extend a session; it stays valid until its current expiry");
+                Ok(false)
             }
         }
-        (Outcome::Active(Arc::new(found)), LookupOutcome::Active)
     }
 
     fn set_cookie_update(&self, update: CookieUpdate) {
@@ -238,18 +394,68 @@ impl SessionLookup {
     /// the session cookie itself (a sign-in or sign-out decides for itself).
     pub(crate) fn write_cookies(&self, headers: &mut HeaderMap) {
         let update = *self.cookie_update.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(update) = update else { return };
         let cookies = &self.core.cookies;
         if cookies.sets_session_cookie(headers) {
             return;
         }
         match update {
-            CookieUpdate::Refresh => {
+            Some(CookieUpdate::Refresh) => {
                 if let Some(credential) = &self.credential {
                     cookies.refresh(headers, &credential.token);
                 }
             }
-            CookieUpdate::Clear => cookies.clear(headers),
+            Some(CookieUpdate::Clear) => {
+                cookies.clear(headers);
+                if let Some(request) = &self.cookie_cache {
+                    cookies.clear_cookie_cache_chunks(headers, &request.present);
+                }
+                return;
+            }
+            None => {}
         }
+        self.write_cookie_cache_cookies(headers);
     }
+
+    fn write_cookie_cache_cookies(&self, headers: &mut HeaderMap) {
+        let (Some(request), Some(settings)) =
+            (&self.cookie_cache, self.core.config.cookie_cache.as_ref())
+        else {
+            return;
+        };
+        let pending = request
+            .write
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some((found, read_ms)) = pending else {
+            return;
+        };
+        // A browser-session sign-in gets a browser-session cache, trusted for 60 s (as
+        // Better-Auth's `maxAge || 60`).
+        let (max_age, trusted) = if self.dont_remember {
+            (None, cookie_cache::BROWSER_SESSION_MAX_AGE)
+        } else {
+            (Some(settings.max_age.as_secs()), settings.max_age)
+        };
+        let value = cookie_cache::encode(
+            &found,
+            &settings.version,
+            read_ms,
+            trusted,
+            self.core.config.secrets.current(),
+        );
+        self.core
+            .cookies
+            .write_cookie_cache(headers, &value, max_age, &request.present);
+    }
+}
+
+/// What the metrics count when a refresh ended the request's session (revoked meanwhile:
+/// anonymous) or a hook refused it (the session was active).
+fn slid_away(outcome: Outcome) -> (Outcome, LookupOutcome) {
+    let seen = match outcome {
+        Outcome::Anonymous => LookupOutcome::Anonymous,
+        _ => LookupOutcome::Active,
+    };
+    (outcome, seen)
 }

@@ -6,8 +6,10 @@ mod common;
 
 mod account;
 mod api;
+mod cache;
 mod cleanup;
 mod config;
+mod cookie_cache;
 mod core_endpoints;
 mod faults;
 mod fields;
