@@ -126,12 +126,6 @@ async fn run(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
-/// An `Auth` from the environment on `url`.
-async fn connect(url: &str) -> Result<Auth, Failure> {
-    let config = Auth::builder().validate()?;
-    Ok(config.connect(url).await?)
-}
-
 /// An `Auth` for commands that only touch the database: the environment's configuration when
 /// it is complete, else one with a throw-away secret (nothing is signed with it).
 async fn connect_for_maintenance(url: &str) -> Result<Auth, Failure> {
@@ -175,7 +169,7 @@ async fn sessions(command: SessionsCommand) -> Result<ExitCode, Failure> {
         SessionsCommand::List { database, user } => (database, user, false),
         SessionsCommand::Revoke { database, user } => (database, user, true),
     };
-    let auth = connect(&database.database_url).await?;
+    let auth = connect_for_maintenance(&database.database_url).await?;
     let Some(user) = auth.api().find_user_by_email(&email).await? else {
         return Err(format!("no user with the e-mail address {email:?}").into());
     };
