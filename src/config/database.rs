@@ -43,11 +43,12 @@ impl OutageSettings {
 
 impl AuthBuilder {
     /// How long a request waits for a pooled database connection before it is answered 503
-    /// `DATABASE_UNAVAILABLE` (with `Retry-After`); default 500 ms, at most 60 s. A connection
-    /// that takes longer to open goes on opening in the background and joins the pool, so a
-    /// slow handshake does not keep the pool empty. For a pool handed to
-    /// [`build`](Self::build), its own acquire timeout bounds how long opening a connection
-    /// may take (the pool [`connect`](Self::connect) opens allows 5 s).
+    /// `DATABASE_UNAVAILABLE` (with `Retry-After`) when every connection is in use; default
+    /// 500 ms, at most 60 s. When a new connection must be opened and that takes longer, one
+    /// connection attempt outside the pool decides: the database does not answer, and the
+    /// request is answered 503 at once; it answers, and the request waits for its connection
+    /// as long as opening one may take (5 s for the pool [`connect`](Self::connect) opens; a
+    /// pool handed to [`build`](Self::build) uses its own acquire timeout for that).
     ///
     /// Once a connection attempt shows that the database cannot be reached, requests do not
     /// wait at all: they are answered 503 at once until a background probe (see

@@ -145,7 +145,7 @@ impl Circuit {
         if err.is_circuit_open() || self.shared.count_answered().is_some() {
             return err;
         }
-        if self.reachable(database).await.is_ok() {
+        if self.reachable(database, None).await.is_ok() {
             // The database answers a fresh connection: a passing failure (a lost connection,
             // a pool busy beyond the timeout). Logged, but not once per request.
             self.shared.warn_passing(&err);
@@ -153,30 +153,39 @@ impl Circuit {
         err
     }
 
-    /// The pool has no connection open (at start, after a migration, or all lost): a new one
-    /// is opened for the caller, and at the same time one request tries a connection outside
-    /// the pool. If that fails the circuit opens and the caller is answered at once; if it
-    /// succeeds the caller waits for its pooled connection as long as a connection may take
-    /// (a cold pool on a loaded machine is not an outage).
-    pub(crate) async fn wait_cold(&self, database: &Database) -> Result<(), StoreError> {
+    /// No connection is idle and the pool has room: one is opened for the caller. Waiting
+    /// longer than the acquire timeout, the caller asks whether the database takes a
+    /// connection at all (one attempt outside the pool, shared by the requests waiting then):
+    /// if not, the circuit opens and the caller is answered at once; if so, the caller waits
+    /// for its connection as long as a connection may take, as a slow handshake (a loaded
+    /// machine, a cold pool) is not an outage.
+    pub(crate) async fn wait_for_new(&self, database: &Database) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let settings = self.shared.settings;
         let mut acquire = database.spawn_acquire();
-        let reachable = tokio::select! {
+        tokio::select! {
             acquired = &mut acquire => {
                 return acquired.unwrap_or_else(|_| Err(sqlx_timeout()));
             }
-            reachable = self.reachable(database) => reachable,
-        };
-        reachable?;
-        match tokio::time::timeout(self.shared.settings.connect_timeout(), acquire).await {
+            () = tokio::time::sleep(settings.acquire_timeout) => {}
+        }
+        self.reachable(database, Some(started)).await?;
+        let left = settings.connect_timeout().saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, acquire).await {
             Ok(Ok(acquired)) => acquired,
             Ok(Err(_)) | Err(_) => Err(sqlx_timeout()),
         }
     }
 
-    /// Whether the database takes a new connection now. One request at a time tries (the
-    /// others wait for its answer, and an answer stays good for a probe interval); when it
-    /// fails the circuit opens. `Err` is the circuit's 503, counted.
-    async fn reachable(&self, database: &Database) -> Result<(), StoreError> {
+    /// Whether the database takes a new connection now. One request at a time tries, and the
+    /// others take its answer: one given after `since`, or without `since` one at most a
+    /// probe interval old. When it fails the circuit opens. `Err` is the circuit's 503,
+    /// counted.
+    async fn reachable(
+        &self,
+        database: &Database,
+        since: Option<Instant>,
+    ) -> Result<(), StoreError> {
         let open = |cause| Err(StoreError::circuit_open(cause, self.address()));
         if let Some(cause) = self.shared.count_answered() {
             return open(cause);
@@ -187,7 +196,11 @@ impl Circuit {
             return open(cause);
         }
         let settings = self.shared.settings;
-        if last_reachable.is_some_and(|at| at.elapsed() < settings.probe_interval) {
+        let answered = last_reachable.is_some_and(|at| match since {
+            Some(since) => at >= since,
+            None => at.elapsed() < settings.probe_interval,
+        });
+        if answered {
             return Ok(());
         }
         match database.connect_directly(settings.connect_timeout()).await {

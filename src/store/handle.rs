@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::circuit::{Circuit, OutageSettings};
 use super::dynamic_sql::RowStatements;
-use super::{Database, StoreError, address};
+use super::{Database, PoolState, StoreError, address};
 use crate::fields::FieldSet;
 
 /// The pool, the configured row statements and the circuit.
@@ -49,12 +49,14 @@ impl Store {
         operation: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         self.circuit.admit()?;
-        let ready = if self.database.is_cold() {
-            self.circuit.wait_cold(&self.database).await
-        } else {
-            self.database
-                .wait_for_connection(self.circuit.acquire_timeout())
-                .await
+        let ready = match self.database.pool_state() {
+            PoolState::Idle => Ok(()),
+            PoolState::Room => self.circuit.wait_for_new(&self.database).await,
+            PoolState::Full => {
+                self.database
+                    .wait_for_returned(self.circuit.acquire_timeout())
+                    .await
+            }
         };
         if let Err(err) = ready {
             return Err(self.circuit.failed(err, &self.database).await);

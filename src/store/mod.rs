@@ -95,6 +95,17 @@ pub use schema::MigrationReport;
 pub(crate) use schema::migrate as schema_migrate;
 pub(crate) use users::SessionsAfterPasswordChange;
 
+/// Where a pool stands when a request needs a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PoolState {
+    /// A connection is idle.
+    Idle,
+    /// None is idle, and a new one may be opened.
+    Room,
+    /// Every connection is open and in use.
+    Full,
+}
+
 /// A connection pool to one of the supported databases.
 ///
 /// Build one from a URL with [`Database::connect`], or wrap an existing **sqlx 0.9** pool with
@@ -452,49 +463,44 @@ impl Database {
         dispatch!(self, |pool, _sql| pool.close().await)
     }
 
-    /// Waits at most `timeout` until the pool has a connection for the caller: at once when
-    /// one is idle. Otherwise a pooled connection is acquired on a task of its own and given
-    /// back, so that a connection still being opened when the caller stops waiting goes on
-    /// being opened and joins the pool: a slow handshake (a loaded machine, a far server)
-    /// warms the pool instead of being cancelled again and again. The pool's own acquire
-    /// timeout is the longer connection timeout for that reason.
-    pub(crate) async fn wait_for_connection(
-        &self,
-        timeout: std::time::Duration,
-    ) -> Result<(), StoreError> {
+    /// Where the pool stands: a connection idle, room to open one, or every one in use.
+    pub(crate) fn pool_state(&self) -> PoolState {
         dispatch!(self, |pool, _sql| {
             if pool.num_idle() > 0 {
-                return Ok(());
-            }
-            if pool.size() >= pool.options().get_max_connections() {
-                // Every connection is open and in use: this only waits for one to come back,
-                // and nothing is lost by giving up (no task left waiting behind).
-                return match tokio::time::timeout(timeout, pool.acquire()).await {
-                    Ok(Ok(_connection)) => Ok(()),
-                    Ok(Err(err)) => Err(StoreError::from(err)),
-                    Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
-                };
-            }
-            match tokio::time::timeout(timeout, self.spawn_acquire()).await {
-                Ok(Ok(acquired)) => acquired,
-                Ok(Err(_)) | Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
+                PoolState::Idle
+            } else if pool.size() < pool.options().get_max_connections() {
+                PoolState::Room
+            } else {
+                PoolState::Full
             }
         })
     }
 
-    /// Acquires a pooled connection on a task of its own and gives it back to the pool: it
-    /// goes on being opened when the caller stops waiting.
+    /// Every connection is open and in use: waits at most `timeout` for one to come back
+    /// (nothing is lost by giving up; no task is left waiting behind).
+    pub(crate) async fn wait_for_returned(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, |pool, _sql| {
+            match tokio::time::timeout(timeout, pool.acquire()).await {
+                // Back to the pool, for the statement that follows.
+                Ok(Ok(_connection)) => Ok(()),
+                Ok(Err(err)) => Err(StoreError::from(err)),
+                Err(_) => Err(StoreError::from(sqlx::Error::PoolTimedOut)),
+            }
+        })
+    }
+
+    /// Acquires a pooled connection on a task of its own and gives it back to the pool: a
+    /// connection being opened goes on being opened when the caller stops waiting, so a slow
+    /// handshake warms the pool instead of being cancelled again and again (the pool's own
+    /// acquire timeout is the longer connection timeout for that reason).
     pub(crate) fn spawn_acquire(&self) -> tokio::task::JoinHandle<Result<(), StoreError>> {
         dispatch!(self, |pool, _sql| {
             let acquire = pool.acquire();
             tokio::spawn(async move { acquire.await.map(drop).map_err(StoreError::from) })
         })
-    }
-
-    /// Whether the pool has no connection open (at start, after a migration, when an outage
-    /// closed them all).
-    pub(crate) fn is_cold(&self) -> bool {
-        dispatch!(self, |pool, _sql| pool.size() == 0)
     }
 
     /// Opens one connection outside the pool and closes it again: whether the database can be
