@@ -104,7 +104,7 @@ mod tests {
             }
         }
         assert_eq!(
-            checked, 44,
+            checked, 59,
             "every signed value in the recordings was checked"
         );
     }
