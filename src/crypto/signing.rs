@@ -117,7 +117,7 @@ mod tests {
             }
         }
         assert_eq!(
-            checked, 44,
+            checked, 59,
             "every signed value in the recordings was checked"
         );
     }
