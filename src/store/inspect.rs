@@ -111,6 +111,13 @@ impl Database {
     }
 }
 
+impl super::Store {
+    /// [`inspect`], through the circuit.
+    pub(crate) async fn inspect_schema(&self) -> Result<SchemaReport, StoreError> {
+        self.guard(inspect(self.database())).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,12 +135,5 @@ mod tests {
             "table `session` is missing; column `user.emailVerified` is missing; index `session_userId_idx` is missing"
         );
         assert!(SchemaReport::default().is_complete());
-    }
-}
-
-impl super::Store {
-    /// [`inspect`], through the circuit.
-    pub(crate) async fn inspect_schema(&self) -> Result<SchemaReport, StoreError> {
-        self.guard(inspect(self.database())).await
     }
 }
