@@ -12,11 +12,15 @@
 //!   run and reuses it, so sessions survive restarts.
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
 //!   `GET /health` (200 when the database is reachable and writable, 503 otherwise).
+//! - `GET /`: the demo page (`examples/demo/`), which signs up, signs in and manages sessions
+//!   through `/api/auth` from the browser.
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
+
+mod demo;
 
 use authgate::{Auth, CurrentUser, SessionLayer};
 use axum::http::StatusCode;
@@ -70,6 +74,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/me", get(|user: CurrentUser| async move { Json(user) }))
         .route("/health", get(health))
+        .merge(demo::Page::new("/api/auth").router())
         .with_state(auth.clone())
         .nest("/api/auth", auth.router())
         .layer(SessionLayer::new(auth.clone()));
