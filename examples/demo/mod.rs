@@ -67,7 +67,12 @@ impl Page {
                 "/",
                 get(move || {
                     let html = html.clone();
-                    async move { ([(header::CACHE_CONTROL, "no-store")], axum::response::Html(html)) }
+                    async move {
+                        (
+                            [(header::CACHE_CONTROL, "no-store")],
+                            axum::response::Html(html),
+                        )
+                    }
                 }),
             )
             .route("/demo.js", get(script))
