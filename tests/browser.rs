@@ -107,7 +107,7 @@ fn run_e2e(mode: &str) {
         output.display()
     );
     for file in &shots {
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{} was not written", file.display());
     }
 }
