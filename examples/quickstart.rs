@@ -19,10 +19,14 @@
 //!   empty for none; any other value stops the example.
 //! - Routes: the auth endpoints under `/api/auth`, `GET /me` (the signed-in user, or 401) and
 //!   `GET /health` (200 when the database persists a row, 503 naming the failing part).
+//! - `GET /`: the demo page (`examples/demo/`), which signs up, signs in and manages sessions
+//!   through `/api/auth` from the browser.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+
+mod demo;
 
 use authgate::{Auth, CurrentUser, SessionLayer};
 use axum::routing::get;
@@ -59,8 +63,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .set_auth_token_header(true)
         .app_name("authgate quickstart")
         .send_verification_on_sign_up(true);
+    let mail_note;
     builder = match std::env::var("SMTP_URL").ok().filter(|u| !u.is_empty()) {
         Some(url) => {
+            mail_note = "through the SMTP server in SMTP_URL".to_owned();
             let mut smtp = authgate::mail::SmtpMailer::from_url(&url)?;
             if let Ok(from) = std::env::var("MAIL_FROM") {
                 smtp = smtp.from(from);
@@ -71,6 +77,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => {
             let dir = std::env::var("MAIL_DIR").unwrap_or_else(|_| "mail".into());
+            mail_note = format!("as .eml files in {dir}/ (set SMTP_URL to send them)");
             tracing::info!(
                 dir,
                 "writing mail as .eml files (set SMTP_URL to send them)"
@@ -97,6 +104,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/me", get(|user: CurrentUser| async move { Json(user) }))
         .route("/health", auth.health_route())
+        .merge(demo::Page::new("/api/auth").mail(mail_note).router())
         .nest("/api/auth", auth.router())
         .layer(SessionLayer::new(auth.clone()));
 

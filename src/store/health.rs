@@ -163,13 +163,16 @@ pub(crate) async fn check(store: &Store) -> HealthReport {
             })
         })
         .await;
-    report(
-        db,
-        started,
-        outcome,
-        probe_problem.unwrap_or(HealthProblem::Unreachable),
-    )
-    .await
+    // A failure before the probe ran (no connection came) is classified from the driver's
+    // error the store kept: refused credentials are not an outage.
+    let problem = match (&outcome, probe_problem) {
+        (_, Some(problem)) => problem,
+        (Err(err), None) => err
+            .driver_error()
+            .map_or(HealthProblem::Unreachable, classify),
+        (Ok(_), None) => HealthProblem::Unreachable,
+    };
+    report(db, started, outcome, problem).await
 }
 
 /// Runs the probe on a pool alone, without a circuit (`Database::health`).

@@ -296,6 +296,16 @@ impl StoreError {
         matches!(self, StoreError::Unavailable(_))
     }
 
+    /// The driver's error behind this one, if any (none for a refusal by the open circuit).
+    pub(crate) fn driver_error(&self) -> Option<&sqlx::Error> {
+        match self {
+            StoreError::Unavailable(err)
+            | StoreError::Query(err)
+            | StoreError::InvalidOptions(err) => err.driver(),
+            _ => None,
+        }
+    }
+
     /// Whether the failure is a unique-constraint violation.
     pub(crate) fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Query(err) if matches!(err.driver(), Some(sqlx::Error::Database(db)) if db.is_unique_violation()))
