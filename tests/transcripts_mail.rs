@@ -19,7 +19,9 @@ use common::{Backend, Client, TestDatabase, app_router, serve};
 fn mail_configuration(mailer: &CaptureMailer) -> authgate::AuthBuilder {
     authgate::Auth::builder()
         .environment(|_| None)
-        .secret(common::ORACLE_SECRET)
+        // The recording's secret is one authgate refuses (made of sequences): the replay
+        // re-signs recorded cookies and JWTs with this one.
+        .secret(common::TEST_SECRET)
         .base_url("http://localhost:4100")
         .trusted_origin("http://localhost:3000")
         .trusted_proxies(["127.0.0.1"])

@@ -899,15 +899,15 @@ const RECORDED_AT: i64 = 1_795_472_458;
 
 /// Verification JWTs the recording minted itself (not from a mail, so not mapped to ours)
 /// expired an hour after the recording. Those signed with the recording's secret are signed
-/// again with `iat` and `exp` moved by the time since, their header and other claims kept;
+/// again, with the app's secret and with `iat` and `exp` moved by the time since, their header
+/// and other claims kept;
 /// any other (a forged signature, or a mail's token, which stands for ours) is left as it is.
 fn remint_jwts(path: &str, mapped: impl Fn(&str) -> bool) -> String {
     use base64::Engine as _;
     use hmac::{KeyInit, Mac};
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let sign = |input: &str| {
-        let mut mac =
-            hmac::Hmac::<sha2::Sha256>::new_from_slice(super::ORACLE_SECRET.as_bytes()).unwrap();
+    let sign = |input: &str, secret: &str| {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(input.as_bytes());
         b64.encode(mac.finalize().into_bytes())
     };
@@ -918,7 +918,7 @@ fn remint_jwts(path: &str, mapped: impl Fn(&str) -> bool) -> String {
         if mapped(word)
             || parts.len() != 3
             || !parts[0].starts_with("eyJ")
-            || sign(&format!("{}.{}", parts[0], parts[1])) != parts[2]
+            || sign(&format!("{}.{}", parts[0], parts[1]), super::ORACLE_SECRET) != parts[2]
         {
             continue;
         }
@@ -935,7 +935,11 @@ fn remint_jwts(path: &str, mapped: impl Fn(&str) -> bool) -> String {
             }
         }
         let input = format!("{}.{}", parts[0], b64.encode(claims.to_string()));
-        out = out.replace(word, &format!("{input}.{}", sign(&input)));
+        // Signed again with the app's secret: the recording's is one authgate refuses.
+        out = out.replace(
+            word,
+            &format!("{input}.{}", sign(&input, super::TEST_SECRET)),
+        );
     }
     out
 }
