@@ -254,6 +254,17 @@ async fn set_checked(
         write_password(core, user_id, hash, &SessionsOnChange::Keep, ctx).await?;
         return Ok(());
     }
+    create_credential_account(core, user_id, hash, ctx).await?;
+    Ok(())
+}
+
+/// Gives a user without one a credential account holding `hash`, with its hooks.
+async fn create_credential_account(
+    core: &Core,
+    user_id: &str,
+    hash: String,
+    ctx: &HookContext,
+) -> Result<(), AuthError> {
     let now = timestamp::now();
     let account = Account {
         id: token::new_id(),
@@ -288,19 +299,7 @@ pub(crate) async fn store_reset_password(
         write_password(core, user_id, hash, &sessions, ctx).await?;
         return Ok(());
     }
-    let now = timestamp::now();
-    let account = Account {
-        id: token::new_id(),
-        account_id: user_id.to_owned(),
-        provider_id: "credential".to_owned(),
-        user_id: user_id.to_owned(),
-        password: Some(hash),
-        created_at: now,
-        updated_at: now,
-    };
-    let account = core.hooks.account.create_before.run(account, ctx).await?;
-    core.database.insert_account(&account).await?;
-    core.hooks.account.create_after.run(&account, ctx).await;
+    create_credential_account(core, user_id, hash, ctx).await?;
     core.database
         .database()
         .delete_user_verifications(user_id)
