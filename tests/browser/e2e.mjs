@@ -34,15 +34,24 @@ mkdirSync(OUTPUT_DIR, { recursive: true });
 const log = (...args) => console.log(`[${MODE}]`, ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+// Distinct free ports: every listener stays open until all are chosen, so the kernel cannot
+// hand the same port out twice (it did once, and the Python service's health check then
+// reached the auth server).
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
+  }
 }
 
 // ---- processes --------------------------------------------------------------------------
@@ -117,7 +126,7 @@ const bin = (name) => path.join(BIN_DIR, name);
 async function setUp() {
   const secret = randomBytes(32).toString("hex");
   const database = `sqlite://${path.join(WORK_DIR, "auth.db")}?mode=rwc`;
-  const [authPort, pagePort, apiPort, pythonPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [authPort, pagePort, apiPort, pythonPort] = await freePorts(4);
   const authOrigin = `http://localhost:${authPort}`;
   const pageOrigin = MODE === "same-origin" ? authOrigin : `http://localhost:${pagePort}`;
   const shared = { DATABASE_URL: database, BETTER_AUTH_SECRET: secret };
