@@ -405,6 +405,9 @@ impl Database {
     /// [`database_acquire_timeout`](crate::AuthBuilder::database_acquire_timeout)); a
     /// database that cannot be reached fails at once with the cause and the address, e.g.
     /// `connection refused at 127.0.0.1:5432`, never with the URL's credentials.
+    ///
+    /// An in-memory SQLite database (`sqlite::memory:`) lives on one pooled connection that is
+    /// never closed: requests take turns on it, and it lasts as long as the pool.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, &OutageSettings::default()).await
     }
@@ -484,6 +487,11 @@ impl Database {
                 PoolState::Full
             }
         })
+    }
+
+    /// Whether the pool holds one connection only (an in-memory SQLite database).
+    pub(crate) fn is_single_connection(&self) -> bool {
+        dispatch!(self, |pool, _sql| pool.options().get_max_connections() == 1)
     }
 
     /// Every connection is open and in use: waits at most `timeout` for one to come back

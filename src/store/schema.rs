@@ -200,113 +200,125 @@ pub(crate) async fn migrate(
     };
     dispatch!(db, |pool, sql| {
         let mut conn = pool.acquire().await?;
-        // Whatever happens below, this connection is closed rather than returned to the pool,
-        // so a failed migration cannot leave a lock or an open transaction behind.
-        conn.close_on_drop();
-        // A dry run reads the catalogue only: no lock, no statement that writes.
-        let lock: &[&str] = if dry_run { &[] } else { schema.lock };
-        for statement in lock {
-            sqlx::query(*statement).execute(&mut *conn).await?;
+        // An in-memory database lives on its one connection (closing it would drop the
+        // database): a failed migration rolls back instead.
+        let in_memory = db.is_single_connection();
+        if !in_memory {
+            // Whatever happens below, this connection is closed rather than returned to the
+            // pool, so a failed migration cannot leave a lock or an open transaction behind.
+            conn.close_on_drop();
         }
-        if let Some(acquired) = schema.lock_acquired.filter(|_| !dry_run) {
-            let got: Option<i64> = sqlx::query_scalar(acquired).fetch_one(&mut *conn).await?;
-            if got != Some(1) {
-                return Err(StoreError::MigrationLockTimeout);
-            }
-        }
-        let tables: HashSet<String> = sqlx::query_scalar(schema.list_tables)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-        let indexes: HashSet<String> = sqlx::query_scalar(schema.list_indexes)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-
-        let mut report = MigrationReport::default();
-        let mut additions: Vec<(&'static str, &FieldDef)> = Vec::new();
-        let mut creations = Vec::new();
-        for (table, (name, required)) in schema.tables.iter().zip(REQUIRED_COLUMNS) {
-            debug_assert_eq!(table.name, name);
-            let fields = fields_of(table.name);
-            if tables.contains(table.name) {
-                let columns: Vec<String> = sqlx::query_scalar(schema.list_columns)
-                    .bind(table.name)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                missing_columns(
-                    table.name,
-                    required,
-                    &columns,
-                    schema.case_sensitive_columns,
-                )?;
-                additions.extend(
-                    fields
-                        .iter()
-                        .filter(|def| {
-                            !has_column(&columns, &def.name, schema.case_sensitive_columns)
-                        })
-                        .map(|def| (table.name, def)),
-                );
-            } else {
-                creations.push((table.name, create_table(dialect, table.sql, fields)));
-            }
-        }
-
-        // Refused before anything changes, as Better-Auth refuses (MySQL would fill the rows
-        // with an implicit default and report success).
-        let mut refusals = Vec::new();
-        for (table, def) in &additions {
-            if !needs_backfill(dialect, def) {
-                continue;
-            }
-            let has_rows = match *table {
-                "user" => sql.user_has_rows.as_str(),
-                _ => sql.session_has_rows.as_str(),
-            };
-            let populated = sqlx::query(has_rows)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-            if populated {
-                refusals.push(unsafe_addition(table, def));
-            }
-        }
-        if !refusals.is_empty() {
-            return Err(StoreError::UnsafeMigration(refusals));
-        }
-
-        let mut planned: Vec<SqlStr> = Vec::new();
-        for (table, def) in additions {
-            planned.push(add_column(dialect, table, def));
-            report.added_columns.push(format!("{table}.{}", def.name));
-        }
-        for (name, ddl) in creations {
-            planned.push(ddl);
-            report.created_tables.push(name);
-        }
-        if with_rate_limit_table && !tables.contains(schema.rate_limit.name) {
-            planned.push(SqlStr::from_static(schema.rate_limit.sql));
-            report.created_tables.push(schema.rate_limit.name);
-        }
-        for (name, statement) in INDEXES {
-            if !indexes.contains(name) {
-                planned.push(SqlStr::from_static(statement(sql)));
-                report.created_indexes.push(name);
-            }
-        }
-        if !dry_run {
-            for statement in &planned {
-                sqlx::query(statement.clone()).execute(&mut *conn).await?;
-            }
-            for statement in schema.unlock {
+        let migrated: Result<MigrationReport, StoreError> = async {
+            // A dry run reads the catalogue only: no lock, no statement that writes.
+            let lock: &[&str] = if dry_run { &[] } else { schema.lock };
+            for statement in lock {
                 sqlx::query(*statement).execute(&mut *conn).await?;
             }
+            if let Some(acquired) = schema.lock_acquired.filter(|_| !dry_run) {
+                let got: Option<i64> = sqlx::query_scalar(acquired).fetch_one(&mut *conn).await?;
+                if got != Some(1) {
+                    return Err(StoreError::MigrationLockTimeout);
+                }
+            }
+            let tables: HashSet<String> = sqlx::query_scalar(schema.list_tables)
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect();
+            let indexes: HashSet<String> = sqlx::query_scalar(schema.list_indexes)
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect();
+
+            let mut report = MigrationReport::default();
+            let mut additions: Vec<(&'static str, &FieldDef)> = Vec::new();
+            let mut creations = Vec::new();
+            for (table, (name, required)) in schema.tables.iter().zip(REQUIRED_COLUMNS) {
+                debug_assert_eq!(table.name, name);
+                let fields = fields_of(table.name);
+                if tables.contains(table.name) {
+                    let columns: Vec<String> = sqlx::query_scalar(schema.list_columns)
+                        .bind(table.name)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    missing_columns(
+                        table.name,
+                        required,
+                        &columns,
+                        schema.case_sensitive_columns,
+                    )?;
+                    additions.extend(
+                        fields
+                            .iter()
+                            .filter(|def| {
+                                !has_column(&columns, &def.name, schema.case_sensitive_columns)
+                            })
+                            .map(|def| (table.name, def)),
+                    );
+                } else {
+                    creations.push((table.name, create_table(dialect, table.sql, fields)));
+                }
+            }
+
+            // Refused before anything changes, as Better-Auth refuses (MySQL would fill the rows
+            // with an implicit default and report success).
+            let mut refusals = Vec::new();
+            for (table, def) in &additions {
+                if !needs_backfill(dialect, def) {
+                    continue;
+                }
+                let has_rows = match *table {
+                    "user" => sql.user_has_rows.as_str(),
+                    _ => sql.session_has_rows.as_str(),
+                };
+                let populated = sqlx::query(has_rows)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some();
+                if populated {
+                    refusals.push(unsafe_addition(table, def));
+                }
+            }
+            if !refusals.is_empty() {
+                return Err(StoreError::UnsafeMigration(refusals));
+            }
+
+            let mut planned: Vec<SqlStr> = Vec::new();
+            for (table, def) in additions {
+                planned.push(add_column(dialect, table, def));
+                report.added_columns.push(format!("{table}.{}", def.name));
+            }
+            for (name, ddl) in creations {
+                planned.push(ddl);
+                report.created_tables.push(name);
+            }
+            if with_rate_limit_table && !tables.contains(schema.rate_limit.name) {
+                planned.push(SqlStr::from_static(schema.rate_limit.sql));
+                report.created_tables.push(schema.rate_limit.name);
+            }
+            for (name, statement) in INDEXES {
+                if !indexes.contains(name) {
+                    planned.push(SqlStr::from_static(statement(sql)));
+                    report.created_indexes.push(name);
+                }
+            }
+            if !dry_run {
+                for statement in &planned {
+                    sqlx::query(statement.clone()).execute(&mut *conn).await?;
+                }
+                for statement in schema.unlock {
+                    sqlx::query(*statement).execute(&mut *conn).await?;
+                }
+            }
+            report.statements = planned.iter().map(|s| s.as_str().to_owned()).collect();
+            Ok(report)
         }
-        report.statements = planned.iter().map(|s| s.as_str().to_owned()).collect();
-        Ok(report)
+        .await;
+        if migrated.is_err() && in_memory && !dry_run {
+            let _ = sqlx::query("rollback").execute(&mut *conn).await;
+        }
+        migrated
     })
 }
 

@@ -15,6 +15,10 @@ use super::schema::{DialectSchema, TableDdl};
 use super::{Database, DbTime, StoreError};
 use crate::timestamp;
 
+/// How long a request may queue for an in-memory database's one connection: queueing behind
+/// other requests, which no outage can cause, so bounded only against a hang.
+pub(super) const SINGLE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub(super) async fn connect(
     url: &str,
     connect_timeout: std::time::Duration,
@@ -24,14 +28,24 @@ pub(super) async fn connect(
         // Better-Auth (better-sqlite3) creates the file; so does a bare `sqlite://app.db` here.
         options = options.create_if_missing(true);
     }
-    if !url.contains(":memory:") && !url.contains("mode=memory") {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut pool = SqlitePoolOptions::new().acquire_timeout(connect_timeout);
+    if in_memory {
+        // One connection holds the whole database: sqlx opens `:memory:` as a shared-cache
+        // database, whose table locks refuse a second connection at once (SQLITE_LOCKED, no
+        // busy wait) and which vanishes with its last connection. So the pool keeps exactly
+        // one, for ever, and requests queue for it.
+        pool = pool
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(connect_timeout.max(SINGLE_CONNECTION_WAIT));
+    } else {
         // Readers do not block the writer (nor it them); better-sqlite3 reads WAL files too.
         options = options.journal_mode(SqliteJournalMode::Wal);
     }
-    let pool = SqlitePoolOptions::new()
-        .acquire_timeout(connect_timeout)
-        .connect_with(options)
-        .await?;
+    let pool = pool.connect_with(options).await?;
     Ok(Database::Sqlite(pool))
 }
 

@@ -220,6 +220,60 @@ async fn the_testing_client_behaves_like_a_browser(backend: Backend) {
     assert_eq!(other.status, 401, "another address has its own budget");
 }
 
+/// `sqlite::memory:`, as the doc examples and many users' own tests use it, under concurrent
+/// requests: one in-memory database for the whole pool (a second connection must not see an
+/// empty database, nor lock the first out with SQLITE_LOCKED), every answer a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_database_serves_concurrent_requests() {
+    let auth = builder()
+        .validate()
+        .unwrap()
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let app = Router::new()
+        .route("/me", get(|user: CurrentUser| async move { Json(user) }))
+        .nest("/api/auth", auth.router())
+        .layer(SessionLayer::new(auth.clone()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..24 {
+        let mut client = auth.test_client(app.clone());
+        tasks.spawn(async move {
+            let mut statuses = Vec::new();
+            let email = format!("memory{n}@example.com");
+            let body = json!({ "name": "M", "email": email, "password": "password123" });
+            let signed_up = client.post_json("/api/auth/sign-up/email", &body).await;
+            statuses.push(signed_up.status);
+            for _ in 0..5 {
+                statuses.push(client.get("/me").await.status);
+                statuses.push(client.get("/api/auth/list-sessions").await.status);
+            }
+            statuses.push(
+                client
+                    .post_json("/api/auth/sign-out", &json!({}))
+                    .await
+                    .status,
+            );
+            let sign_in = json!({ "email": email, "password": "password123" });
+            statuses.push(
+                client
+                    .post_json("/api/auth/sign-in/email", &sign_in)
+                    .await
+                    .status,
+            );
+            (n, statuses)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (n, statuses) = done.unwrap();
+        assert!(
+            statuses.iter().all(|s| *s == 200),
+            "client {n}: {statuses:?}"
+        );
+    }
+}
+
 /// The README's `main() -> Result<(), Box<dyn Error>>` prints `Debug`: it must be the message.
 #[tokio::test]
 async fn configuration_errors_print_their_message_from_main() {
