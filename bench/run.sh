@@ -2,7 +2,8 @@
 # The load harness: `bash bench/run.sh` from the repository root. It installs wrk (Debian) and
 # Better-Auth 1.7.25 (npm, as the interop tests do), builds the servers in bench/ (their own
 # workspace, lock and target), creates its PostgreSQL databases, drives each server with wrk
-# (2 threads, 32 connections) and writes BENCHMARKS.md and bench/results.json itself.
+# (2 threads, 32 connections unless a run says otherwise), measures the scale, memory and
+# sign-in figures, and writes BENCHMARKS.md and bench/results.json itself.
 #
 # AUTHGATE_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # AUTHGATE_BENCH_SECONDS (default 10 per run), AUTHGATE_BENCH_TARGET (default bench/target).
@@ -13,6 +14,7 @@ PG_URL="${AUTHGATE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgr
 SECONDS_PER_RUN="${AUTHGATE_BENCH_SECONDS:-10}"
 export CARGO_TARGET_DIR="${AUTHGATE_BENCH_TARGET:-$root/bench/target}"
 base="${PG_URL%/*}"
+SECRET=bench-secret-kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k
 DB_URL="$base/authgate_bench"
 BA_URL="$base/authgate_bench_ba"
 
@@ -72,15 +74,15 @@ sign_up() { # base url -> Cookie header
 }
 status_of() { curl -s -o /dev/null -w '%{http_code}' -H "cookie: $2" "$1"; }
 
-run() { # name, url, cookie, stats url (or -)
-  local name=$1 url=$2 cookie=$3 stats=$4 status before after
+run() { # name, url, cookie, stats url (or -); CONNECTIONS (default 32)
+  local name=$1 url=$2 cookie=$3 stats=$4 connections=${CONNECTIONS:-32} status before after
   status=$(status_of "$url" "$cookie")
   if [ "$status" != 200 ]; then echo "$name: $url answered $status before the run" >&2; exit 1; fi
   before='{}'; after='{}'
   if [ "$stats" != - ]; then before=$(curl -s -X POST "$stats"); fi
-  line=$(wrk -t2 -c32 -d"${SECONDS_PER_RUN}s" --latency -s bench/report.lua -H "cookie: $cookie" "$url" | grep '^RESULT ' | cut -c8-)
+  line=$(wrk -t2 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s bench/report.lua -H "cookie: $cookie" "$url" | grep '^RESULT ' | cut -c8-)
   if [ "$stats" != - ]; then after=$(curl -s -X POST "$stats"); fi
-  echo "{\"name\":\"$name\",\"wrk\":$line,\"stats_before\":$before,\"stats_after\":$after}" >> "$results"
+  echo "{\"name\":\"$name\",\"connections\":$connections,\"wrk\":$line,\"stats_before\":$before,\"stats_after\":$after}" >> "$results"
   echo "$name: $line"
 }
 
@@ -108,6 +110,58 @@ run "authgate /me, cookie cache" http://127.0.0.1:4205/me "$with_data" http://12
 run "authgate get-session, cookie cache" http://127.0.0.1:4205/api/auth/get-session "$with_data" http://127.0.0.1:4205/stats
 stop
 
+step "scale: /me with 1,000 and with 1,000,000 session rows"
+user_id=$(psql "$DB_URL" -tAc "select \"id\" from \"user\" where \"email\" = 'bench@example.com'")
+session_rows() { psql "$DB_URL" -tAc 'select count(*) from "session"'; }
+add_sessions() { # how many rows more
+  psql "$DB_URL" -q -c "insert into \"session\" (\"id\", \"expiresAt\", \"token\", \"createdAt\", \"updatedAt\", \"userId\")
+    select 'scale' || g, now() + interval '7 days', md5('token' || g || random()), now(), now(), '$user_id'
+    from generate_series(1, $1) g" -c 'analyze "session"'
+}
+add_sessions $((1000 - $(session_rows)))
+start 4209 "$bin" authgate 4209 "$DB_URL" none
+run "authgate /me, uncached, 1,000 session rows" http://127.0.0.1:4209/me "$cookie" http://127.0.0.1:4209/stats
+add_sessions $((1000000 - $(session_rows)))
+run "authgate /me, uncached, 1,000,000 session rows" http://127.0.0.1:4209/me "$cookie" http://127.0.0.1:4209/stats
+stop
+psql "$DB_URL" -q -c "delete from \"session\" where \"id\" like 'scale%'" -c 'vacuum analyze "session"'
+
+step "no head-of-line blocking: /me while 8 sign-ins run at once"
+start 4210 "$bin" authgate 4210 "$DB_URL" none
+CONNECTIONS=4 run "authgate /me, uncached, 4 connections" http://127.0.0.1:4210/me "$cookie" http://127.0.0.1:4210/stats
+signins="$(mktemp -d)"
+loops=()
+for n in 1 2 3 4 5 6 7 8; do
+  (while [ ! -e "$signins/stop" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST http://127.0.0.1:4210/api/auth/sign-in/email \
+      -H 'content-type: application/json' -H 'origin: http://localhost:3000' \
+      -d '{"email":"bench@example.com","password":"password123"}' >> "$signins/$n"
+  done) &
+  loops+=($!)
+done
+CONNECTIONS=4 run "authgate /me, uncached, 4 connections, 8 sign-ins at once" http://127.0.0.1:4210/me "$cookie" http://127.0.0.1:4210/stats
+touch "$signins/stop"
+wait "${loops[@]}"
+signed_in=$(cat "$signins"/[1-8] | grep -c '^200$' || true)
+refused=$(cat "$signins"/[1-8] | grep -vc '^200$' || true)
+echo "{\"name\":\"sign-ins\",\"sign_ins\":{\"succeeded\":$signed_in,\"failed\":$refused,\"seconds\":$SECONDS_PER_RUN}}" >> "$results"
+echo "sign-ins during the run: $signed_in succeeded, $refused failed"
+stop
+
+step "memory: RSS with 100,000 cached sessions"
+python3 bench/sessions.py "$user_id" 100000 "$SECRET" "$signins/rows.csv" "$signins/cookies.txt"
+psql "$DB_URL" -qc "\\copy \"session\" (\"id\", \"expiresAt\", \"token\", \"createdAt\", \"updatedAt\", \"userId\") from '$signins/rows.csv' csv"
+start 4211 "$bin" authgate 4211 "$DB_URL" memory-large
+status_of http://127.0.0.1:4211/me "$cookie" >/dev/null
+before=$(curl -s -X POST http://127.0.0.1:4211/stats)
+line=$(wrk -t2 -c32 -d300s --latency -s bench/each_cookie.lua http://127.0.0.1:4211/me -- "$signins/cookies.txt" | grep '^RESULT ' | cut -c8-)
+after=$(curl -s -X POST http://127.0.0.1:4211/stats)
+echo "{\"name\":\"memory\",\"memory\":{\"wrk\":$line,\"before\":$before,\"after\":$after}}" >> "$results"
+echo "memory: before $before, after $after"
+stop
+psql "$DB_URL" -qc "delete from \"session\" where \"id\" like 'memory%'"
+rm -rf "$signins"
+
 step "axum-login 0.18 + tower-sessions 0.14 (sqlx PostgreSQL store)"
 start 4206 "$bin" axum-login 4206 "$DB_URL"
 login_cookie=$(curl -s -D - -o /dev/null -X POST http://127.0.0.1:4206/login \
@@ -116,7 +170,7 @@ run "axum-login /me" http://127.0.0.1:4206/me "$login_cookie" -
 stop
 
 step "Better-Auth 1.7.25"
-ba_env=(BA_DB=postgres "DATABASE_URL=$BA_URL" BETTER_AUTH_SECRET=bench-secret-kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k
+ba_env=(BA_DB=postgres "DATABASE_URL=$BA_URL" "BETTER_AUTH_SECRET=$SECRET"
   BASE_URL=http://localhost:3000 TRUSTED_ORIGINS=http://localhost:3000)
 env "${ba_env[@]}" MIGRATE=1 node interop/better-auth-server.mjs >/dev/null
 start 4207 env "${ba_env[@]}" PORT=4207 node interop/better-auth-server.mjs

@@ -3,8 +3,9 @@
 //! - `bare PORT`: an axum handler returning a fixed user (the ceiling);
 //! - `floor PORT URL`: one sqlx join of session and user per request, by the cookie's token,
 //!   without any signature check (the floor of an uncached session check);
-//! - `authgate PORT URL MODE`: authgate's `/me` and `/api/auth/*` (MODE `none`, `memory` or
-//!   `cookie`), with `/stats` giving the session cache's counters;
+//! - `authgate PORT URL MODE`: authgate's `/me` and `/api/auth/*` (MODE `none`, `memory`,
+//!   `memory-large` (room for a million sessions, a 10-minute TTL: for the memory figure) or
+//!   `cookie`), with `/stats` giving the session cache's counters and the process's RSS;
 //! - `axum-login PORT URL`: axum-login 0.18 over tower-sessions 0.14's sqlx PostgreSQL store,
 //!   `POST /login` and a protected `/me` returning the user;
 //! - `invalidation URL`: how long a revocation takes to reach another instance's cache over
@@ -106,8 +107,13 @@ async fn authgate_app(url: &str, mode: &str) -> Router {
     builder = match mode {
         "none" => builder,
         "memory" => builder.session_cache(SessionCache::memory().max_entries(100_000)),
+        "memory-large" => builder.session_cache(
+            SessionCache::memory()
+                .max_entries(1_000_000)
+                .ttl(std::time::Duration::from_secs(600)),
+        ),
         "cookie" => builder.cookie_cache(CookieCache::compact()),
-        other => panic!("MODE must be none, memory or cookie, got {other}"),
+        other => panic!("MODE must be none, memory, memory-large or cookie, got {other}"),
     };
     let auth = builder.connect(url).await.unwrap();
     auth.migrate().await.unwrap();
@@ -118,9 +124,21 @@ async fn authgate_app(url: &str, mode: &str) -> Router {
             "/stats",
             post(move || {
                 let stats = stats.session_cache_stats().unwrap_or_default();
-                async move { Json(json!({ "hits": stats.hits, "misses": stats.misses, "entries": stats.entries })) }
+                async move {
+                    Json(json!({
+                        "hits": stats.hits, "misses": stats.misses, "entries": stats.entries,
+                        "rss_kib": rss_kib(),
+                    }))
+                }
             }),
         )
         .nest("/api/auth", auth.router())
         .layer(SessionLayer::new(auth))
+}
+
+/// This process's resident set size (`VmRSS` of `/proc/self/status`), in KiB.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
