@@ -11,7 +11,7 @@ use std::time::Duration;
 use authgate::TokenStorage;
 use common::mail::CaptureMailer;
 use common::replay::{Deviation, OffRecord, Replay, Wait};
-use common::{Backend, Client, TestDatabase, app_router, serve};
+use common::{Backend, Client, TestDatabase, app_router, q, scalar, serve};
 
 /// The recording's base: its secret, base URL, trusted origin, no rate limits; and what all
 /// six servers of 40-47 had: verification on sign-up with auto sign-in, one-hour tokens,
@@ -199,6 +199,7 @@ async fn replay_account_mail_transcripts(backend: Backend) {
     replay
         .file("44-delete-user.txt", |e| !e.title.starts_with("[short]"))
         .await;
+    check_44_token_rows(backend, &apps[0].1, &replay).await;
     replay.file("47-verification-rows.txt", |_| true).await;
     assert!(
         replay.failures.is_empty(),
@@ -213,6 +214,46 @@ async fn replay_account_mail_transcripts(backend: Backend) {
         "every exchange of 40 (47), 41 (36), 42 (24), 47 (5) and 44 but its two [short] ones \
          (24), and their 25 + 4 mails"
     );
+}
+
+/// 44's `[db]` blocks on token rows, at the end of 44: dan's reset row survived his deletion
+/// and the POST that found him gone; gus's two deletion tokens (one used by the link, one used
+/// up by hal's mismatching attempt) and hal's are gone. The recorded tokens stand for ours
+/// (paired with the mails); the `[email]` and `[confirm]` apps store identifiers in plain.
+async fn check_44_token_rows(backend: Backend, auth: &authgate::Auth, replay: &Replay<'_>) {
+    let rows = |identifier: String| {
+        let statement = format!(
+            "select count(*) from {} where {} = '{identifier}'",
+            q(backend, "verification"),
+            q(backend, "identifier")
+        );
+        async move { scalar(auth.database(), &statement).await }
+    };
+    let ours = |recorded: &str| {
+        replay
+            .ids
+            .ours(recorded)
+            .unwrap_or_else(|| panic!("the recorded token {recorded} was never paired"))
+            .to_owned()
+    };
+    let dan = ours("o6QEzMzGekNaZJHtN8enlxUB");
+    assert_eq!(
+        rows(format!("reset-password:{dan}")).await.as_deref(),
+        Some("1"),
+        "dan's reset row survives the deletion and the POST"
+    );
+    for (whose, recorded) in [
+        ("gus's first", "ceroxc5m8lqnf0hodkx8107jc8p32z6c"),
+        ("gus's second", "jlrmpkzrz92pf92zy1x3io3x1ygj7dqt"),
+        ("hal's", "z5o3oxzbiqz6xwfy86i7b5bxubgw5tn1"),
+    ] {
+        let token = ours(recorded);
+        assert_eq!(
+            rows(format!("delete-account-{token}")).await.as_deref(),
+            Some("0"),
+            "{whose} deletion token is used up"
+        );
+    }
 }
 
 backend_tests!(replay_account_mail_transcripts);
