@@ -91,6 +91,11 @@ impl AuthError {
         &self.message
     }
 
+    /// A 503: the database is unavailable or the server busy; the client should retry.
+    pub(crate) fn is_retry_later(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+
     pub(crate) fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self
@@ -218,6 +223,8 @@ errors! {
     reset_password_disabled => BAD_REQUEST, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled";
     /// `POST /reset-password` with a token that is unknown, used or expired.
     reset_token_invalid => BAD_REQUEST, "INVALID_TOKEN", "Invalid token";
+    /// `POST /reset-password` with a live token of a user deleted since (the token is kept).
+    reset_user_not_found => BAD_REQUEST, "USER_NOT_FOUND", "User not found";
     /// `GET /verify-email` without a callback: a token that is not ours or is malformed.
     verification_token_invalid => UNAUTHORIZED, "INVALID_TOKEN", "Invalid token";
     verification_token_expired => UNAUTHORIZED, "TOKEN_EXPIRED", "Token expired";

@@ -4,7 +4,9 @@
 //! - a tampered, foreign or absent credential: no query at all (the HMAC is checked first);
 //! - an authenticated request: one query (session joined with its user);
 //! - a request that slides the session's expiry: one more, an update, once per `updateAge`;
-//! - an expired session: the lookup (which says it is expired) and the delete of its row.
+//! - an expired session: the lookup (which says it is expired) and the delete of its row;
+//! - a password-reset request: the same statements for a known address, an unknown one, a
+//!   user without a credential account and a failing mailer (checklist 25, step 2).
 //!
 //! This binary's tests run one at a time: the counter is process-wide.
 
@@ -437,7 +439,140 @@ async fn a_cached_hit_makes_no_query(backend: Backend) {
     assert_eq!(queries, 0, "no second write within updateAge");
 }
 
+/// Records every recipient it is given; fails the sends to [`FAILING`].
+#[derive(Debug, Clone, Default)]
+struct RecordingMailer {
+    recipients: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+const FAILING: &str = "fail@example.com";
+
+impl authgate::mail::Mailer for RecordingMailer {
+    fn send<'a>(&'a self, message: &'a authgate::mail::Message) -> authgate::mail::MailFuture<'a> {
+        Box::pin(async move {
+            self.recipients.lock().unwrap().push(message.to.clone());
+            if message.to == FAILING {
+                return Err(authgate::mail::MailError::other("the relay is down"));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Check 25, step 2: `request-password-reset` costs the same statements for an existing user,
+/// an unknown address, a user without a credential account (as a social sign-in leaves it)
+/// and an existing user whose mail fails (Better-Auth looks a dummy token up on a miss;
+/// authgate looks up a token row of the same table where a known address inserts one). The
+/// mailer is called for the users that exist (a user without a credential account gets the
+/// link too, as in Better-Auth: the reset gives them one), never for the unknown address.
+async fn c25_2_a_reset_request_costs_the_same_queries_for_every_address(backend: Backend) {
+    use common::mail::wait_for_statistics;
+
+    let _serial = SERIAL.lock().await;
+    install_counter();
+    let test_db = TestDatabase::new(backend).await;
+    let db = single_connection_pool(&test_db.url).await;
+    let mailer = RecordingMailer::default();
+    let auth = builder()
+        .mailer(mailer.clone())
+        .mails_per_address(100)
+        .build(db.clone())
+        .unwrap();
+    auth.migrate().await.unwrap();
+    let (addr, _server) = serve(app_router(&auth)).await;
+    let client = Client::new(addr);
+    for email in ["known@example.com", "oauth@example.com", FAILING] {
+        let signed_up = client
+            .post("/api/auth/sign-up/email")
+            .json(&serde_json::json!({ "name": "R", "email": email, "password": "password123" }))
+            .send()
+            .await;
+        assert_eq!(signed_up.status, 200, "{}", signed_up.text());
+    }
+    // oauth@: its only account is a social one (no credential account, no password).
+    let b = backend;
+    execute(
+        &db,
+        &format!(
+            "update {} set {} = 'github', {} = null where {} = (select {} from {} where {} = 'oauth@example.com')",
+            q(b, "account"),
+            q(b, "providerId"),
+            q(b, "password"),
+            q(b, "userId"),
+            q(b, "id"),
+            q(b, "user"),
+            q(b, "email")
+        ),
+    )
+    .await;
+    let credential = scalar(
+        &db,
+        &format!(
+            "select count(*) from {} where {} = 'credential' and {} = (select {} from {} where {} = 'oauth@example.com')",
+            q(b, "account"),
+            q(b, "providerId"),
+            q(b, "userId"),
+            q(b, "id"),
+            q(b, "user"),
+            q(b, "email")
+        ),
+    )
+    .await;
+    assert_eq!(
+        credential.as_deref(),
+        Some("0"),
+        "oauth@ has no credential account"
+    );
+    let request = |email: &str| {
+        client
+            .post("/api/auth/request-password-reset")
+            .json(&serde_json::json!({ "email": email, "redirectTo": "/reset" }))
+            .send()
+    };
+    // The first request of an app also deletes expired token rows (at most once every five
+    // minutes, whatever the address): that statement is not part of the comparison.
+    let warm_up = request("warm-up@example.com").await;
+    assert_eq!(warm_up.status, 200, "{}", warm_up.text());
+    let (control, _) = count(scalar(&db, "select 1")).await;
+    assert_eq!(control, 1, "the counter sees statements");
+
+    let mut answers = Vec::new();
+    for email in [
+        "known@example.com",
+        "nobody@example.com",
+        "oauth@example.com",
+        FAILING,
+    ] {
+        let (queries, response) = count(request(email)).await;
+        assert_eq!(response.status, 200, "{email}: {}", response.text());
+        answers.push((email, queries, response.text()));
+    }
+    for (email, queries, body) in &answers {
+        assert_eq!(
+            (*queries, body.as_str()),
+            (answers[0].1, answers[0].2.as_str()),
+            "{email}: the same statements and answer as for a known address ({answers:?})"
+        );
+    }
+    assert_eq!(
+        answers[0].1, 2,
+        "the user lookup, and the insert of a token row (or the lookup of one)"
+    );
+
+    let stats = wait_for_statistics(&auth, "the three mails", |s| s.sent + s.failed >= 3).await;
+    assert_eq!((stats.sent, stats.failed), (2, 1), "{stats:?}");
+    let mut recipients = mailer.recipients.lock().unwrap().clone();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(
+        recipients,
+        ["fail@example.com", "known@example.com", "oauth@example.com"],
+        "the mailer is called for the users that exist, never for an unknown address"
+    );
+}
+
 backend_tests!(
+    c25_2_a_reset_request_costs_the_same_queries_for_every_address,
     a_cached_hit_makes_no_query,
     a_role_check_costs_no_extra_query,
     queries_per_request,

@@ -301,8 +301,9 @@ const ACCOUNT_OFF_RECORD: &[OffRecord] = &[
     .not_remembered(),
 ];
 
-/// Where authgate answers these differently (COMPATIBILITY.md): it has no email yet, so a
-/// change of address is immediate for unverified users and refused for verified ones.
+/// Where these apps answer differently (COMPATIBILITY.md): they have no mailer, so a change
+/// of address is immediate for unverified users and refused for verified ones
+/// (`transcripts_mail.rs` replays 42 with a mailer, as recorded).
 const ACCOUNT_DEVIATIONS: &[Deviation] = &[
     // Changed at once (Better-Auth's updateEmailWithoutVerification, re-sending the cookie)
     // where Better-Auth without that option mails a link and changes nothing yet.
@@ -369,8 +370,9 @@ const ACCOUNT_DEVIATIONS: &[Deviation] = &[
     },
 ];
 
-/// Endpoints that need email (verification links, password reset, deletion links): a later
-/// issue.
+/// Endpoints that need a mailer (verification links, password reset, deletion links): this
+/// replay's apps have none; `transcripts_mail.rs` replays these exchanges (and 44 whole but
+/// for its `[short]` ones, which `replay_short_delete_user` covers) on apps with a mailer.
 fn needs_email(exchange: &Exchange) -> bool {
     [
         "/verify-email",

@@ -1,6 +1,6 @@
 //! Replays Better-Auth 1.7.25's account-mail recordings (`tests/fixtures/transcripts/` 40, 41,
-//! 42 and 47) against authgate on every backend: six apps on one database, configured like the
-//! recording's six servers and sharing one mailer. Besides the exchanges (statuses, bodies,
+//! 42, 44 and 47) against authgate on every backend: six apps on one database, configured like
+//! the recording's six servers and sharing one mailer. Besides the exchanges (statuses, bodies,
 //! cookies, `Location`), every mail the recording's callbacks received is paired with ours:
 //! same recipient and kind, and the same link once the recorded token is replaced by ours.
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 use authgate::TokenStorage;
 use common::mail::CaptureMailer;
 use common::replay::{Deviation, OffRecord, Replay, Wait};
-use common::{Backend, Client, TestDatabase, app_router, serve};
+use common::{Backend, Client, TestDatabase, app_router, q, scalar, serve};
 
 /// The recording's base: its secret, base URL, trusted origin, no rate limits; and what all
 /// six servers of 40-47 had: verification on sign-up with auto sign-in, one-hour tokens,
@@ -54,7 +54,8 @@ fn variants(mailer: &CaptureMailer) -> Vec<(&'static str, authgate::AuthBuilder)
             base()
                 .revoke_sessions_on_password_reset(true)
                 .update_email_without_verification(true)
-                .send_change_email_confirmation(true),
+                .send_change_email_confirmation(true)
+                .send_delete_account_verification(true),
         ),
         (
             "127.0.0.1:4504",
@@ -110,6 +111,23 @@ const OFF_RECORD: &[OffRecord] = &[
     OffRecord::sign_up("42-change-email.txt", "kboQHrrr1xNiy4SaOlAQIU3JQB7FkWVV", "dora@example.com").verified(),
     OffRecord::sign_up("42-change-email.txt", "r1l3AuRlA8svlT24ozeYw42o80DXIFOt", "ella@example.com"),
     OffRecord::sign_up("42-change-email.txt", "omNViXs9n8hj4D9ooz4sdt2VQ6feQm6c", "fay@example.com").verified(),
+    // 44: dan (D1, D2), ed and ed2 on [email]; gus and hal on [confirm] (sign-ups are the same
+    // on every app); dan's quiet reset request, whose mail the recording shows after
+    // "delete-user {token} when no deletion token exists"; hal's quiet delete-user {}, whose
+    // mail it shows after "get-session (hal) still fine".
+    OffRecord::sign_up("44-delete-user.txt", "WncIHoKaAezzA11VjUlviJMoArDFztVa", "dan@example.com")
+        .mailed("eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImRhbkBleGFtcGxlLmNvbSIsInVzZXJJZCI6ImlWNml6b2U1cmFzVnZBbzZyZGRzSlFQWU84MElNS2R5IiwiaWF0IjoxNzk1NDcyNDg1LCJleHAiOjE3OTU0NzYwODV9.ZNaeXNExWVZX7-trYRdjPx6hEte655-4UPAoUeB0-qQ"),
+    OffRecord::sign_in("44-delete-user.txt", "w3v2cO8OC2Asf3wLnWjAnKE4HGgfBgj4", "dan@example.com"),
+    OffRecord::sign_up("44-delete-user.txt", "EK5hHxWUDVz75H1sKu96JdkU6oHT5FiD", "ed@example.com"),
+    OffRecord::sign_up("44-delete-user.txt", "TWZPdj8LnH6TDNUsa0WbK8scRX7eXmOG", "ed2@example.com"),
+    OffRecord::sign_up("44-delete-user.txt", "d0qa9sHh1lF3iBeAH2c35erEWqhI7RyL", "gus@example.com"),
+    OffRecord::sign_up("44-delete-user.txt", "11Os5P2zxRiSS35HmhTJKXeex9ao3CRp", "hal@example.com"),
+    OffRecord::request_reset("44-delete-user.txt", "dan@example.com", "/reset"),
+    OffRecord::delete_user(
+        "[confirm] GET delete-user/callback token 1 again (gus's old cookie)",
+        "11Os5P2zxRiSS35HmhTJKXeex9ao3CRp",
+    )
+    .on("127.0.0.1:4503"),
     OffRecord::sign_up("47-verification-rows.txt", "RBMSwZ2EVg02xqPwsivYEzo2gTRYvwHL", "hank@example.com"),
 ];
 
@@ -176,6 +194,12 @@ async fn replay_account_mail_transcripts(backend: Backend) {
     replay.file("40-verify-email.txt", |_| true).await;
     replay.file("41-password-reset.txt", |_| true).await;
     replay.file("42-change-email.txt", |_| true).await;
+    // 44's two `[short]` exchanges need a session older than freshAge (a real-time wait):
+    // `transcripts.rs` replays them (`replay_short_delete_user`).
+    replay
+        .file("44-delete-user.txt", |e| !e.title.starts_with("[short]"))
+        .await;
+    check_44_token_rows(backend, &apps[0].1, &replay).await;
     replay.file("47-verification-rows.txt", |_| true).await;
     assert!(
         replay.failures.is_empty(),
@@ -186,9 +210,50 @@ async fn replay_account_mail_transcripts(backend: Backend) {
     );
     assert_eq!(
         (replay.replayed, replay.mails_compared),
-        (112, 25),
-        "every exchange of 40 (47), 41 (36), 42 (24) and 47 (5), and their 25 mails"
+        (136, 29),
+        "every exchange of 40 (47), 41 (36), 42 (24), 47 (5) and 44 but its two [short] ones \
+         (24), and their 25 + 4 mails"
     );
+}
+
+/// 44's `[db]` blocks on token rows, at the end of 44: dan's reset row survived his deletion
+/// and the POST that found him gone; gus's two deletion tokens (one used by the link, one used
+/// up by hal's mismatching attempt) and hal's are gone. The recorded tokens stand for ours
+/// (paired with the mails); the `[email]` and `[confirm]` apps store identifiers in plain.
+async fn check_44_token_rows(backend: Backend, auth: &authgate::Auth, replay: &Replay<'_>) {
+    let rows = |identifier: String| {
+        let statement = format!(
+            "select count(*) from {} where {} = '{identifier}'",
+            q(backend, "verification"),
+            q(backend, "identifier")
+        );
+        async move { scalar(auth.database(), &statement).await }
+    };
+    let ours = |recorded: &str| {
+        replay
+            .ids
+            .ours(recorded)
+            .unwrap_or_else(|| panic!("the recorded token {recorded} was never paired"))
+            .to_owned()
+    };
+    let dan = ours("o6QEzMzGekNaZJHtN8enlxUB");
+    assert_eq!(
+        rows(format!("reset-password:{dan}")).await.as_deref(),
+        Some("1"),
+        "dan's reset row survives the deletion and the POST"
+    );
+    for (whose, recorded) in [
+        ("gus's first", "ceroxc5m8lqnf0hodkx8107jc8p32z6c"),
+        ("gus's second", "jlrmpkzrz92pf92zy1x3io3x1ygj7dqt"),
+        ("hal's", "z5o3oxzbiqz6xwfy86i7b5bxubgw5tn1"),
+    ] {
+        let token = ours(recorded);
+        assert_eq!(
+            rows(format!("delete-account-{token}")).await.as_deref(),
+            Some("0"),
+            "{whose} deletion token is used up"
+        );
+    }
 }
 
 backend_tests!(replay_account_mail_transcripts);

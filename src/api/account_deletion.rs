@@ -52,7 +52,6 @@ pub(crate) async fn send_deletion_link(
     let token = new_token();
     let now = timestamp::now();
     core.database
-        .database()
         .insert_verification(
             &stored_identifier(core, &token),
             &user.id,
@@ -78,7 +77,7 @@ pub(crate) async fn consume_deletion_token(
     token: &str,
     user_id: &str,
 ) -> Result<(), AuthError> {
-    let store = core.database.database();
+    let store = &core.database;
     let row = store
         .find_verification(&stored_identifier(core, token), timestamp::now())
         .await?

@@ -127,12 +127,7 @@ pub(crate) async fn clean_up_now_and_then(core: &Core) {
     {
         return;
     }
-    match core
-        .database
-        .database()
-        .delete_expired_verifications(now)
-        .await
-    {
+    match core.database.delete_expired_verifications(now).await {
         Ok(0) => {}
         Ok(n) => tracing::debug!(rows = n, "deleted expired verification rows"),
         Err(err) => tracing::warn!(error = %err, "could not delete expired verification rows"),

@@ -83,6 +83,13 @@ impl VerifyFailure {
         }
     }
 
+    /// Whether a link with a callback answers this with a redirect (`?error=<code>`): every
+    /// failure but a 503 (the database unavailable, the server busy), which stays a 503 with
+    /// `Retry-After`, as during an outage everywhere else.
+    pub(crate) fn redirects(&self) -> bool {
+        !matches!(self, VerifyFailure::Other(err) if err.is_retry_later())
+    }
+
     /// The JSON answer without a callback.
     pub(crate) fn into_error(self) -> AuthError {
         match self {

@@ -345,8 +345,9 @@ impl Api {
     /// Sets a new password with a reset token, as `POST /reset-password` does.
     ///
     /// # Errors
-    /// 400 `INVALID_TOKEN` for an unknown, used or expired token, `PASSWORD_TOO_SHORT`/`_LONG`,
-    /// `PASSWORD_COMPROMISED`; a hook's veto.
+    /// 400 `INVALID_TOKEN` for an unknown, used or expired token, `USER_NOT_FOUND` for a token
+    /// of a user deleted since, `PASSWORD_TOO_SHORT`/`_LONG`, `PASSWORD_COMPROMISED`; a hook's
+    /// veto.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), AuthError> {
         let ctx = HookContext::api(Operation::ResetPassword);
         super::password_reset::reset_password(

@@ -191,11 +191,7 @@ async fn write_password(
     core.database
         .change_password(user_id, &hash, timestamp::now(), mode)
         .await?;
-    // A new password voids every outstanding reset link of the user (checklist 15).
-    core.database
-        .database()
-        .delete_user_verifications(user_id)
-        .await?;
+    void_reset_links(core, user_id).await;
     for session in &ending {
         hooks.session.delete_after.run(session, ctx).await;
     }
@@ -300,12 +296,22 @@ pub(crate) async fn store_reset_password(
         return Ok(());
     }
     create_credential_account(core, user_id, hash, ctx).await?;
-    core.database
-        .database()
-        .delete_user_verifications(user_id)
-        .await?;
+    void_reset_links(core, user_id).await;
     if revoke {
         super::sessions::revoke_sessions(core, user_id, ctx).await?;
     }
     Ok(())
+}
+
+/// A new password voids every outstanding reset link of the user (checklist 15). Best effort:
+/// the password has changed already, so a failure here is logged, never the request's answer
+/// (the links still expire on their own).
+async fn void_reset_links(core: &Core, user_id: &str) {
+    if let Err(err) = core.database.delete_user_verifications(user_id).await {
+        tracing::warn!(
+            user.id = %user_id,
+            error = %err,
+            "the password changed, but the user's other reset links could not be deleted"
+        );
+    }
 }

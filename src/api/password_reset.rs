@@ -55,7 +55,6 @@ async fn request(core: &Core, email: &str, redirect_to: Option<&str>) -> Result<
     let Some(found) = found else {
         // The same round trip as a known address's insert.
         core.database
-            .database()
             .find_verification(&stored_identifier(core, &token), now)
             .await?;
         return Ok(());
@@ -63,7 +62,6 @@ async fn request(core: &Core, email: &str, redirect_to: Option<&str>) -> Result<
     let user = found.user;
     let expires_at = timestamp::add(now, core.config.password_reset.expires_in);
     core.database
-        .database()
         .insert_verification(&stored_identifier(core, &token), &user.id, expires_at, now)
         .await?;
     let link = account_mail::link(
@@ -99,7 +97,6 @@ pub(crate) async fn reset_redirect(
     }
     let found = core
         .database
-        .database()
         .find_verification(&stored_identifier(core, token), timestamp::now())
         .await?;
     let base = url::Url::parse(&auth_url).map_err(|_| AuthError::internal())?;
@@ -142,20 +139,26 @@ async fn reset(
     };
     let rules = &core.config.email_password.passwords;
     rules.check_length(&new_password)?;
-    let store = core.database.database();
+    let store = &core.database;
     let row = store
         .find_verification(&stored_identifier(core, token), timestamp::now())
         .await?
         .ok_or_else(AuthError::reset_token_invalid)?;
+    // A user deleted since the mail: 400 `USER_NOT_FOUND`, the row left to expire, as in
+    // Better-Auth (transcript 44).
+    let user_id = row.value;
+    if store.user_by_id(&user_id).await?.is_none() {
+        return Err(AuthError::reset_user_not_found());
+    }
     rules.check_policy(&new_password).await?;
     let hash = core.hasher.hash(new_password).await?;
     if !store.consume_verification(&row.id).await? {
         // Another request used the token meanwhile.
         return Err(AuthError::reset_token_invalid());
     }
-    let user_id = row.value;
-    if core.database.user_by_id(&user_id).await?.is_none() {
-        return Err(AuthError::reset_token_invalid());
+    if store.user_by_id(&user_id).await?.is_none() {
+        // Deleted while the password was hashed.
+        return Err(AuthError::reset_user_not_found());
     }
     let revoke = core.config.password_reset.revoke_sessions;
     store_reset_password(core, &user_id, hash, revoke, ctx).await?;

@@ -90,8 +90,10 @@ pub(super) async fn verify_email(
         Ok(verified) => verified,
         Err(failure) => {
             return match &callback_url {
-                Some(target) => redirect(&with_error(target, failure.code())),
-                None => Err(failure.into_error()),
+                Some(target) if failure.redirects() => {
+                    redirect(&with_error(target, failure.code()))
+                }
+                _ => Err(failure.into_error()),
             };
         }
     };

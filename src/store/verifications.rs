@@ -1,11 +1,14 @@
 //! Token rows in Better-Auth's `verification` table (`identifier`, `value`, `expiresAt`):
 //! written once, read, and consumed by a delete whose affected-row count decides who got the
-//! row, so that two requests with one token cannot both use it.
+//! row, so that two requests with one token cannot both use it. Every statement goes through
+//! the store's circuit (`guarded!`), so that during an outage the account-mail flows are
+//! refused at once like every other request.
 
 use time::OffsetDateTime;
 
+use super::handle::Store;
 use super::sqlx;
-use super::{Database, DbTime, StoreError};
+use super::{DbTime, StoreError};
 use crate::crypto::token;
 
 /// A live token row.
@@ -16,7 +19,7 @@ pub(crate) struct VerificationRow {
     pub(crate) expires_at: OffsetDateTime,
 }
 
-impl Database {
+impl Store {
     /// Stores `identifier` → `value` until `expires_at`.
     pub(crate) async fn insert_verification(
         &self,
@@ -26,7 +29,7 @@ impl Database {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let id = token::new_id();
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.insert_verification.as_str())
                 .bind(&id)
                 .bind(identifier)
@@ -46,7 +49,7 @@ impl Database {
         identifier: &str,
         now: OffsetDateTime,
     ) -> Result<Option<VerificationRow>, StoreError> {
-        let rows: Vec<(String, String, DbTime)> = dispatch!(self, |pool, sql| {
+        let rows: Vec<(String, String, DbTime)> = guarded!(self, |pool, sql| {
             sqlx::query_as(sql.verification_by_identifier.as_str())
                 .bind(identifier)
                 .fetch_all(pool)
@@ -64,7 +67,7 @@ impl Database {
 
     /// Deletes the row `id`; `true` when this call deleted it (and so owns the token).
     pub(crate) async fn consume_verification(&self, id: &str) -> Result<bool, StoreError> {
-        let affected = dispatch!(self, |pool, sql| {
+        let affected = guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_verification.as_str())
                 .bind(id)
                 .execute(pool)
@@ -76,7 +79,7 @@ impl Database {
 
     /// Deletes every token row whose value is `user_id` (its reset and delete-account links).
     pub(crate) async fn delete_user_verifications(&self, user_id: &str) -> Result<(), StoreError> {
-        dispatch!(self, |pool, sql| {
+        guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_user_verifications.as_str())
                 .bind(user_id)
                 .execute(pool)
@@ -90,7 +93,7 @@ impl Database {
         &self,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let affected = dispatch!(self, |pool, sql| {
+        let affected = guarded!(self, |pool, sql| {
             sqlx::query(sql.delete_expired_verifications.as_str())
                 .bind(DbTime(now))
                 .execute(pool)

@@ -236,17 +236,35 @@ fn skeleton(body: &str) -> (String, Vec<String>) {
     (out, ids)
 }
 
-/// A session Better-Auth created off the record (a quiet sign-up or sign-in the recording
-/// mentions in a note) that later requests use. Created, in list order, when the replay
-/// reaches `at`: the start of the file of that name, or just after the exchange of that title.
+/// What a quiet request of the recording did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quiet {
+    /// A sign-up: a new user and session.
+    SignUp,
+    /// A sign-in: a new session.
+    SignIn,
+    /// A `request-password-reset` with this `redirectTo`; its mail is the one a later
+    /// `[outbox]` block of the recording shows.
+    RequestReset { redirect_to: &'static str },
+    /// A `delete-user {}` from the session `token` (which must be mapped already), on a server
+    /// that mails a deletion link; the mail is a later `[outbox]` block's.
+    DeleteUser,
+}
+
+/// What Better-Auth did off the record (a quiet sign-up or sign-in the recording mentions in a
+/// note, whose session later requests use; or a quiet request whose mail the recording shows).
+/// Done, in list order, when the replay reaches `at`: the start of the file of that name, or
+/// just after the exchange of that title.
 #[derive(Debug, Clone, Copy)]
 pub struct OffRecord {
     pub at: &'static str,
     pub token: &'static str,
     pub email: &'static str,
     pub password: &'static str,
-    /// Sign up (a new user) rather than sign in.
-    pub sign_up: bool,
+    pub action: Quiet,
+    /// The recorded `Host` of the server that received it (`Replay::servers`); the default
+    /// client when `None`.
+    pub host: Option<&'static str>,
     pub remember: bool,
     /// Mark the address verified after the sign-up.
     pub verified: bool,
@@ -262,7 +280,8 @@ impl OffRecord {
         token: "",
         email: "",
         password: "password123",
-        sign_up: false,
+        action: Quiet::SignIn,
+        host: None,
         remember: true,
         verified: false,
         user_agent: "curl/7.88.1",
@@ -284,8 +303,40 @@ impl OffRecord {
             at,
             token,
             email,
-            sign_up: true,
+            action: Quiet::SignUp,
             ..Self::DEFAULT
+        }
+    }
+
+    /// A quiet `request-password-reset` for `email` with `redirectTo`.
+    pub const fn request_reset(
+        at: &'static str,
+        email: &'static str,
+        redirect_to: &'static str,
+    ) -> Self {
+        OffRecord {
+            at,
+            email,
+            action: Quiet::RequestReset { redirect_to },
+            ..Self::DEFAULT
+        }
+    }
+
+    /// A quiet `delete-user {}` from the recorded session `token`.
+    pub const fn delete_user(at: &'static str, token: &'static str) -> Self {
+        OffRecord {
+            at,
+            token,
+            action: Quiet::DeleteUser,
+            ..Self::DEFAULT
+        }
+    }
+
+    /// Sent to the app standing for the recorded `host`.
+    pub const fn on(self, host: &'static str) -> Self {
+        OffRecord {
+            host: Some(host),
+            ..self
         }
     }
 
@@ -550,17 +601,67 @@ impl<'a> Replay<'a> {
         let due: Vec<OffRecord> = self
             .off_record
             .iter()
-            .filter(|off| off.at == at && self.ids.ours(off.token).is_none())
+            .filter(|off| {
+                off.at == at
+                    && match off.action {
+                        Quiet::SignUp | Quiet::SignIn => self.ids.ours(off.token).is_none(),
+                        Quiet::RequestReset { .. } | Quiet::DeleteUser => true,
+                    }
+            })
             .copied()
             .collect();
         for off in due {
-            let path = if off.sign_up {
-                "/api/auth/sign-up/email"
-            } else {
-                "/api/auth/sign-in/email"
+            let client = self
+                .servers
+                .iter()
+                .find(|(recorded, _)| Some(*recorded) == off.host)
+                .map_or(&self.client, |(_, client)| client);
+            let path = match off.action {
+                Quiet::SignUp => "/api/auth/sign-up/email",
+                Quiet::SignIn => "/api/auth/sign-in/email",
+                Quiet::RequestReset { redirect_to } => {
+                    let response = client
+                        .post("/api/auth/request-password-reset")
+                        .json(&serde_json::json!({ "email": off.email, "redirectTo": redirect_to }))
+                        .send()
+                        .await;
+                    assert_eq!(
+                        (
+                            response.status.as_u16(),
+                            response.json()["status"].as_bool()
+                        ),
+                        (200, Some(true)),
+                        "off-record request-password-reset for {}: {}",
+                        off.email,
+                        response.text()
+                    );
+                    continue;
+                }
+                Quiet::DeleteUser => {
+                    let ours = self.ids.ours(off.token).unwrap_or_else(|| {
+                        panic!("off-record delete-user: {} unmapped", off.token)
+                    });
+                    let cookie = format!(
+                        "better-auth.session_token={}",
+                        encode_signed(&self.auth.sign_session_token(ours))
+                    );
+                    let response = client
+                        .post("/api/auth/delete-user")
+                        .header("origin", "http://localhost:3000")
+                        .header("cookie", &cookie)
+                        .json(&serde_json::json!({}))
+                        .send()
+                        .await;
+                    assert_eq!(
+                        response.text(),
+                        r#"{"success":true,"message":"Verification email sent"}"#,
+                        "off-record delete-user from {}",
+                        off.token
+                    );
+                    continue;
+                }
             };
-            let mut request = self
-                .client
+            let mut request = client
                 .post(path)
                 .header("user-agent", off.user_agent)
                 .json(&serde_json::json!({ "name": display_name(off.email), "email": off.email, "password": off.password, "rememberMe": off.remember }));
