@@ -114,8 +114,8 @@ step "scale: /me with 1,000 and with 1,000,000 session rows"
 user_id=$(psql "$DB_URL" -tAc "select \"id\" from \"user\" where \"email\" = 'bench@example.com'")
 session_rows() { psql "$DB_URL" -tAc 'select count(*) from "session"'; }
 add_sessions() { # how many rows more
-  psql "$DB_URL" -q -c "insert into \"session\" (\"id\", \"expiresAt\", \"token\", \"createdAt\", \"updatedAt\", \"userId\")
-    select 'scale' || g, now() + interval '7 days', md5('token' || g || random()), now(), now(), '$user_id'
+  psql "$DB_URL" -v ON_ERROR_STOP=1 -q -c "insert into \"session\" (\"id\", \"expiresAt\", \"token\", \"createdAt\", \"updatedAt\", \"userId\")
+    select 'scale' || ($(session_rows) + g), now() + interval '7 days', md5('token' || g || random()), now(), now(), '$user_id'
     from generate_series(1, $1) g" -c 'analyze "session"'
 }
 add_sessions $((1000 - $(session_rows)))
@@ -154,9 +154,9 @@ psql "$DB_URL" -qc "\\copy \"session\" (\"id\", \"expiresAt\", \"token\", \"crea
 start 4211 "$bin" authgate 4211 "$DB_URL" memory-large
 status_of http://127.0.0.1:4211/me "$cookie" >/dev/null
 before=$(curl -s -X POST http://127.0.0.1:4211/stats)
-line=$(wrk -t2 -c32 -d300s --latency -s bench/each_cookie.lua http://127.0.0.1:4211/me -- "$signins/cookies.txt" | grep '^RESULT ' | cut -c8-)
+fill=$(python3 bench/fill_cache.py http://127.0.0.1:4211/me "$signins/cookies.txt")
 after=$(curl -s -X POST http://127.0.0.1:4211/stats)
-echo "{\"name\":\"memory\",\"memory\":{\"wrk\":$line,\"before\":$before,\"after\":$after}}" >> "$results"
+echo "{\"name\":\"memory\",\"memory\":{\"fill\":$fill,\"before\":$before,\"after\":$after}}" >> "$results"
 echo "memory: before $before, after $after"
 stop
 psql "$DB_URL" -qc "delete from \"session\" where \"id\" like 'memory%'"
