@@ -127,25 +127,32 @@ stop
 psql "$DB_URL" -q -c "delete from \"session\" where \"id\" like 'scale%'" -c 'vacuum analyze "session"'
 
 step "no head-of-line blocking: /me while 8 sign-ins run at once"
-start 4210 "$bin" authgate 4210 "$DB_URL" none
-CONNECTIONS=4 run "authgate /me, uncached, 4 connections" http://127.0.0.1:4210/me "$cookie" http://127.0.0.1:4210/stats
 signins="$(mktemp -d)"
-loops=()
-for n in 1 2 3 4 5 6 7 8; do
-  (while [ ! -e "$signins/stop" ]; do
-    curl -s -o /dev/null -w '%{http_code}\n' -X POST http://127.0.0.1:4210/api/auth/sign-in/email \
-      -H 'content-type: application/json' -H 'origin: http://localhost:3000' \
-      -d '{"email":"bench@example.com","password":"password123"}' >> "$signins/$n"
-  done) &
-  loops+=($!)
-done
-CONNECTIONS=4 run "authgate /me, uncached, 4 connections, 8 sign-ins at once" http://127.0.0.1:4210/me "$cookie" http://127.0.0.1:4210/stats
-touch "$signins/stop"
-wait "${loops[@]}"
-signed_in=$(cat "$signins"/[1-8] | grep -c '^200$' || true)
-refused=$(cat "$signins"/[1-8] | grep -vc '^200$' || true)
-echo "{\"name\":\"sign-ins\",\"sign_ins\":{\"succeeded\":$signed_in,\"failed\":$refused,\"seconds\":$SECONDS_PER_RUN}}" >> "$results"
-echo "sign-ins during the run: $signed_in succeeded, $refused failed"
+sign_ins_beside() { # port, label ("" or ", 1 hashing thread")
+  local port=$1 label=$2 loops=() succeeded failed
+  CONNECTIONS=4 run "authgate /me, uncached, 4 connections$label" "http://127.0.0.1:$port/me" "$cookie" "http://127.0.0.1:$port/stats"
+  rm -f "$signins"/[1-8] "$signins/stop"
+  for n in 1 2 3 4 5 6 7 8; do
+    (while [ ! -e "$signins/stop" ]; do
+      curl -s -o /dev/null -w '%{http_code}\n' -X POST "http://127.0.0.1:$port/api/auth/sign-in/email" \
+        -H 'content-type: application/json' -H 'origin: http://localhost:3000' \
+        -d '{"email":"bench@example.com","password":"password123"}' >> "$signins/$n"
+    done) &
+    loops+=($!)
+  done
+  CONNECTIONS=4 run "authgate /me, uncached, 4 connections, 8 sign-ins at once$label" "http://127.0.0.1:$port/me" "$cookie" "http://127.0.0.1:$port/stats"
+  touch "$signins/stop"
+  wait "${loops[@]}"
+  succeeded=$(cat "$signins"/[1-8] | grep -c '^200$' || true)
+  failed=$(cat "$signins"/[1-8] | grep -vc '^200$' || true)
+  echo "{\"name\":\"sign-ins$label\",\"sign_ins\":{\"label\":\"$label\",\"succeeded\":$succeeded,\"failed\":$failed,\"seconds\":$SECONDS_PER_RUN}}" >> "$results"
+  echo "sign-ins during the run$label: $succeeded succeeded, $failed failed"
+}
+start 4210 "$bin" authgate 4210 "$DB_URL" none
+sign_ins_beside 4210 ""
+stop
+start 4212 env AUTHGATE_BENCH_HASHES=1 "$bin" authgate 4212 "$DB_URL" none
+sign_ins_beside 4212 ", 1 hashing thread"
 stop
 
 step "memory: RSS with 100,000 cached sessions"

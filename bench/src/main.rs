@@ -6,6 +6,7 @@
 //! - `authgate PORT URL MODE`: authgate's `/me` and `/api/auth/*` (MODE `none`, `memory`,
 //!   `memory-large` (room for a million sessions, a 10-minute TTL: for the memory figure) or
 //!   `cookie`), with `/stats` giving the session cache's counters and the process's RSS;
+//!   `AUTHGATE_BENCH_HASHES` sets `max_concurrent_hashes` (default: one per core);
 //! - `axum-login PORT URL`: axum-login 0.18 over tower-sessions 0.14's sqlx PostgreSQL store,
 //!   `POST /login` and a protected `/me` returning the user;
 //! - `invalidation URL`: how long a revocation takes to reach another instance's cache over
@@ -104,6 +105,10 @@ async fn authgate_app(url: &str, mode: &str) -> Router {
         .secret(SECRET)
         .base_url("http://localhost:3000")
         .rate_limit(RateLimit::disabled());
+    // The sign-in figures are also taken with fewer hashing threads than cores.
+    if let Some(hashes) = std::env::var("AUTHGATE_BENCH_HASHES").ok().and_then(|n| n.parse().ok()) {
+        builder = builder.max_concurrent_hashes(hashes);
+    }
     builder = match mode {
         "none" => builder,
         "memory" => builder.session_cache(SessionCache::memory().max_entries(100_000)),
