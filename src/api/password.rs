@@ -251,6 +251,7 @@ async fn set_checked(
         return Ok(());
     }
     create_credential_account(core, user_id, hash, ctx).await?;
+    void_reset_links(core, user_id).await;
     Ok(())
 }
 

@@ -109,6 +109,31 @@ async fn c15_a_reset_signs_nobody_in_ends_sessions_and_voids_other_reset_links(b
     )
     .await;
     assert_eq!(late.error_code(), "INVALID_TOKEN");
+
+    // So does a first password for a user without a credential account (as a social sign-in
+    // leaves it), set through the API.
+    app.sign_up("s@example.com", "password123").await;
+    app.sql(&app.quote(
+        r#"update "account" set "providerId" = 'github', "password" = null where "userId" = (select "id" from "user" where "email" = 's@example.com')"#,
+    ))
+    .await;
+    let r4 = request_reset_token(&app, &mailer, "s@example.com").await;
+    let user_id = app
+        .sql_scalar(&app.quote(r#"select "id" from "user" where "email" = 's@example.com'"#))
+        .await
+        .unwrap();
+    app.auth
+        .api()
+        .set_password(&user_id, "new-password-5")
+        .await
+        .unwrap();
+    let voided = post(
+        &app,
+        "/api/auth/reset-password",
+        json!({ "token": r4, "newPassword": "new-password-6" }),
+    )
+    .await;
+    assert_eq!(voided.error_code(), "INVALID_TOKEN", "{}", voided.text());
 }
 
 /// Fails every send.
