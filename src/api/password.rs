@@ -151,10 +151,24 @@ async fn change_checked(
     write_password(core, user_id, hash, &change.sessions, ctx).await
 }
 
+/// A new password: its hash written as [`write_hash`] writes it, and the user's outstanding
+/// reset links voided.
+async fn write_password(
+    core: &Core,
+    user_id: &str,
+    hash: String,
+    sessions: &SessionsOnChange,
+    ctx: &HookContext,
+) -> Result<Option<Session>, AuthError> {
+    let replacement = write_hash(core, user_id, hash, sessions, ctx).await?;
+    void_reset_links(core, user_id).await;
+    Ok(replacement)
+}
+
 /// The hooks and the write of a new password hash, with what it does to the sessions: the
 /// before hooks (session deletions, the account update, the new session) run before the one
 /// transaction, the after hooks after it.
-async fn write_password(
+async fn write_hash(
     core: &Core,
     user_id: &str,
     hash: String,
@@ -191,7 +205,6 @@ async fn write_password(
     core.database
         .change_password(user_id, &hash, timestamp::now(), mode)
         .await?;
-    void_reset_links(core, user_id).await;
     for session in &ending {
         hooks.session.delete_after.run(session, ctx).await;
     }
@@ -206,15 +219,15 @@ async fn write_password(
     Ok(replacement)
 }
 
-/// Replaces the credential account's hash, keeping the sessions (the re-hash of an imported
-/// bcrypt or argon2 hash on sign-in).
+/// Replaces the credential account's hash, keeping the sessions and the reset links (the
+/// re-hash of an imported bcrypt or argon2 hash on sign-in: the password is the same).
 pub(crate) async fn replace_hash(
     core: &Core,
     user_id: &str,
     hash: String,
     ctx: &HookContext,
 ) -> Result<(), AuthError> {
-    write_password(core, user_id, hash, &SessionsOnChange::Keep, ctx)
+    write_hash(core, user_id, hash, &SessionsOnChange::Keep, ctx)
         .await
         .map(drop)
 }
