@@ -212,6 +212,21 @@ pub struct Account {
     pub updated_at: OffsetDateTime,
 }
 
+impl Account {
+    /// A new credential (email and password) account of `user_id` holding `hash`.
+    pub(crate) fn credential(user_id: &str, hash: String, now: OffsetDateTime) -> Self {
+        Self {
+            id: crate::crypto::token::new_id(),
+            account_id: user_id.to_owned(),
+            provider_id: "credential".to_owned(),
+            user_id: user_id.to_owned(),
+            password: Some(hash),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Account")

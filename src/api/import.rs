@@ -15,7 +15,6 @@ use std::fmt;
 use super::email_address;
 use crate::core::Core;
 use crate::crypto::legacy::HashFormat;
-use crate::crypto::token;
 use crate::error::AuthError;
 use crate::fields::{Fields, input};
 use crate::model::{Account, User};
@@ -311,15 +310,7 @@ async fn write_user(core: &Core, user: Checked, hash: Option<String>) -> Result<
         updated_at: now,
         fields,
     };
-    let account = hash.map(|hash| Account {
-        id: token::new_id(),
-        account_id: user.id.clone(),
-        provider_id: "credential".to_owned(),
-        user_id: user.id.clone(),
-        password: Some(hash),
-        created_at: now,
-        updated_at: now,
-    });
+    let account = hash.map(|hash| Account::credential(&user.id, hash, now));
     core.database
         .import_user(&record, account.as_ref())
         .await

@@ -7,7 +7,6 @@ use super::audit;
 use super::sessions::{RequestMeta, list_sessions, new_session, prepare_new_session};
 use crate::cache::Invalidate;
 use crate::core::Core;
-use crate::crypto::token;
 use crate::error::AuthError;
 use crate::hooks::HookContext;
 use crate::model::{Account, AccountUpdate, Session};
@@ -275,16 +274,7 @@ async fn create_credential_account(
     hash: String,
     ctx: &HookContext,
 ) -> Result<(), AuthError> {
-    let now = timestamp::now();
-    let account = Account {
-        id: token::new_id(),
-        account_id: user_id.to_owned(),
-        provider_id: "credential".to_owned(),
-        user_id: user_id.to_owned(),
-        password: Some(hash),
-        created_at: now,
-        updated_at: now,
-    };
+    let account = Account::credential(user_id, hash, timestamp::now());
     let account = core.hooks.account.create_before.run(account, ctx).await?;
     core.database.insert_account(&account).await?;
     core.hooks.account.create_after.run(&account, ctx).await;

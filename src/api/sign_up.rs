@@ -185,15 +185,7 @@ async fn create(
     let hooks = &core.hooks;
     let mut user = hooks.user.create_before.run(user, ctx).await?;
     user.fields = input::complete_row(&core.config.user_fields, "user", &user.fields)?;
-    let account = Account {
-        id: token::new_id(),
-        account_id: user.id.clone(),
-        provider_id: "credential".to_owned(),
-        user_id: user.id.clone(),
-        password: Some(hash),
-        created_at: now,
-        updated_at: now,
-    };
+    let account = Account::credential(&user.id, hash, now);
     let account = hooks.account.create_before.run(account, ctx).await?;
     let session_choice = session;
     let session = match session {
