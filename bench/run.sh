@@ -44,6 +44,8 @@ done
 step "build (release)"
 cargo build --release --quiet --manifest-path bench/Cargo.toml
 bin="$CARGO_TARGET_DIR/release/authgate-bench"
+# Let the build's load die down before measuring.
+sleep 30
 
 results="$(mktemp)"
 pids=()
@@ -79,6 +81,8 @@ run() { # name, url, cookie, stats url (or -); CONNECTIONS (default 32)
   status=$(status_of "$url" "$cookie")
   if [ "$status" != 200 ]; then echo "$name: $url answered $status before the run" >&2; exit 1; fi
   before='{}'; after='{}'
+  # A short warm-up (connections opened, caches and Node's JIT warm), not counted.
+  wrk -t2 -c"$connections" -d2s -H "cookie: $cookie" "$url" >/dev/null
   if [ "$stats" != - ]; then before=$(curl -s -X POST "$stats"); fi
   line=$(wrk -t2 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s bench/report.lua -H "cookie: $cookie" "$url" | grep '^RESULT ' | cut -c8-)
   if [ "$stats" != - ]; then after=$(curl -s -X POST "$stats"); fi

@@ -69,7 +69,7 @@ impl AuthnBackend for Backend {
 
 pub async fn app(url: &str) -> Router {
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(super::POOL_SIZE)
         .connect(url)
         .await
         .unwrap();

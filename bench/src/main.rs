@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 mod invalidation;
 mod login;
 
+/// The database pool of the floor and of authgate (sqlx's default is 10).
+const POOL_SIZE: u32 = 16;
+
 const SECRET: &str = "bench-secret-kM7dQ2vX9pL4sR8wT1yB6nF3hJ0cZ5gE8aU2iO7eW4k";
 
 #[tokio::main]
@@ -64,7 +67,7 @@ fn bare() -> Router {
 
 async fn floor(url: &str) -> Router {
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(POOL_SIZE)
         .connect(url)
         .await
         .unwrap();
@@ -120,7 +123,13 @@ async fn authgate_app(url: &str, mode: &str) -> Router {
         "cookie" => builder.cookie_cache(CookieCache::compact()),
         other => panic!("MODE must be none, memory, memory-large or cookie, got {other}"),
     };
-    let auth = builder.connect(url).await.unwrap();
+    // The floor's pool size, so that both wait for connections alike.
+    let pool = authgate::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .connect(url)
+        .await
+        .unwrap();
+    let auth = builder.build(pool).unwrap();
     auth.migrate().await.unwrap();
     let stats = auth.clone();
     Router::new()

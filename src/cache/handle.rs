@@ -44,6 +44,8 @@ impl CacheHandle {
     ) -> Self {
         let memory = Arc::new(MemoryCache::new(settings.max_entries, settings.ttl));
         #[cfg(feature = "postgres")]
+        // With PostgreSQL the only backend built, every database is one.
+        #[allow(unreachable_patterns)]
         let remote = match (settings.over_postgres, database) {
             (true, Database::Postgres(pool)) => {
                 Some(super::listener::Remote::new(pool.clone(), notes))

@@ -154,6 +154,7 @@ impl MemoryCache {
     }
 
     /// Removes every entry.
+    #[cfg(feature = "postgres")]
     pub(crate) fn clear(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         for shard in &self.shards {

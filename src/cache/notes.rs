@@ -52,11 +52,13 @@ impl RevocationNotes {
     }
 
     /// Notes an invalidation heard from another instance (the token by its key).
+    #[cfg(feature = "postgres")]
     pub(crate) fn note_key(&self, key: Key, now_ms: i64) {
         self.insert(Note::Token(key), now_ms);
     }
 
     /// Notes a user heard from another instance.
+    #[cfg(feature = "postgres")]
     pub(crate) fn note_user(&self, user_id: &str, now_ms: i64) {
         self.insert(Note::User(user_id.to_owned()), now_ms);
     }

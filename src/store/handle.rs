@@ -28,15 +28,19 @@ impl Store {
         session_fields: FieldSet,
     ) -> Self {
         let rows = RowStatements::new(database.dialect(), &user_fields, &session_fields);
-        let mut outage = outage;
+        // An in-memory SQLite database lives on one connection: a request waiting for it
+        // waits behind other requests, not for an unreachable database.
         #[cfg(feature = "sqlite")]
-        if database.is_single_connection() {
-            // An in-memory SQLite database lives on one connection: a request waiting for it
-            // waits behind other requests, not for an unreachable database.
-            outage.acquire_timeout = outage
-                .acquire_timeout
-                .max(super::sqlite::SINGLE_CONNECTION_WAIT);
-        }
+        let outage = if database.is_single_connection() {
+            OutageSettings {
+                acquire_timeout: outage
+                    .acquire_timeout
+                    .max(super::sqlite::SINGLE_CONNECTION_WAIT),
+                ..outage
+            }
+        } else {
+            outage
+        };
         let circuit = Circuit::new(address::of(&database), outage);
         Self {
             database,

@@ -11,8 +11,10 @@ pub(crate) use sqlx_core::query::query;
 pub(crate) use sqlx_core::query_as::query_as;
 pub(crate) use sqlx_core::query_scalar::query_scalar;
 pub(crate) use sqlx_core::row::Row;
+#[cfg(feature = "sqlite")]
 pub(crate) use sqlx_core::type_info::TypeInfo;
 pub(crate) use sqlx_core::types::Type;
+#[cfg(feature = "sqlite")]
 pub(crate) use sqlx_core::value::ValueRef;
 pub(crate) use sqlx_core::{encode, error};
 #[cfg(feature = "mysql")]
