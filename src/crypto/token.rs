@@ -61,10 +61,12 @@ mod tests {
     }
 
     /// Each position of the token is uniform over the 62 characters: a chi-square test over
-    /// 10,000 tokens (61 degrees of freedom; 112 is the p = 0.0001 critical value).
+    /// 40,000 tokens (61 degrees of freedom). 153 is the critical value for p = 1e-9 (Wilson-
+    /// Hilferty), so a fair generator fails about once in 30 million runs (32 positions), while
+    /// the classic modulo bias (`byte % 62` favours 8 characters by a quarter) scores about 320.
     #[test]
     fn characters_are_uniform_at_every_position() {
-        let tokens: Vec<Vec<u8>> = (0..10_000).map(|_| generate(ID_LEN).into_bytes()).collect();
+        let tokens: Vec<Vec<u8>> = (0..40_000).map(|_| generate(ID_LEN).into_bytes()).collect();
         let expected = tokens.len() as f64 / ALPHABET.len() as f64;
         for position in 0..ID_LEN {
             let mut counts = [0u32; 256];
@@ -79,7 +81,7 @@ mod tests {
                 })
                 .sum();
             assert!(
-                chi_square < 112.0,
+                chi_square < 153.0,
                 "position {position}: chi-square {chi_square}"
             );
         }
