@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{
-    Backend, Client, Jar, TestDatabase, app_router, builder, encode_signed, execute, q, scalar,
-    serve,
+    Backend, Client, Jar, TestDatabase, app_router, builder, encode_signed, execute,
+    make_social_only, q, scalar, serve,
 };
 use tracing::Subscriber;
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -490,21 +490,8 @@ async fn c25_2_a_reset_request_costs_the_same_queries_for_every_address(backend:
         assert_eq!(signed_up.status, 200, "{}", signed_up.text());
     }
     // oauth@: its only account is a social one (no credential account, no password).
+    make_social_only(&db, backend, "oauth@example.com").await;
     let b = backend;
-    execute(
-        &db,
-        &format!(
-            "update {} set {} = 'github', {} = null where {} = (select {} from {} where {} = 'oauth@example.com')",
-            q(b, "account"),
-            q(b, "providerId"),
-            q(b, "password"),
-            q(b, "userId"),
-            q(b, "id"),
-            q(b, "user"),
-            q(b, "email")
-        ),
-    )
-    .await;
     let credential = scalar(
         &db,
         &format!(

@@ -169,6 +169,26 @@ pub async fn admin_execute(url: &str, statement: &str) {
     db.close().await;
 }
 
+/// Turns `email`'s credential account into a social one without a password, as a user who
+/// only ever signed in with GitHub has it.
+pub async fn make_social_only(db: &authgate::Database, backend: Backend, email: &str) {
+    let b = backend;
+    execute(
+        db,
+        &format!(
+            "update {} set {} = 'github', {} = null where {} = (select {} from {} where {} = '{email}')",
+            q(b, "account"),
+            q(b, "providerId"),
+            q(b, "password"),
+            q(b, "userId"),
+            q(b, "id"),
+            q(b, "user"),
+            q(b, "email")
+        ),
+    )
+    .await;
+}
+
 /// Runs a statement on a pool (tests use it to age sessions, count rows, ...).
 pub async fn execute(db: &authgate::Database, statement: &str) -> u64 {
     let statement = sqlx::AssertSqlSafe(statement.to_owned());

@@ -159,6 +159,19 @@ async fn forward(
 }
 
 /// The socket address of a database URL's server.
+/// A proxy in front of `db`'s server and the URL that goes through it. SQLite has no server:
+/// no proxy, and the database's own URL (its tests close the pool for an outage instead).
+pub async fn proxied(db: &super::TestDatabase) -> (Option<TcpProxy>, String) {
+    match db.backend {
+        super::Backend::Sqlite => (None, db.url.clone()),
+        _ => {
+            let proxy = TcpProxy::start(server_addr(&db.url)).await;
+            let url = proxy.url_for(&db.url);
+            (Some(proxy), url)
+        }
+    }
+}
+
 pub fn server_addr(url: &str) -> SocketAddr {
     let parsed = url::Url::parse(url).unwrap();
     let host = parsed.host_str().unwrap();

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::common::{BASE_URL, Backend, FRONTEND, Jar, TestApp, TestDatabase, builder};
+use crate::common::{BASE_URL, Backend, FRONTEND, Jar, TestApp, TestDatabase, app_router, builder};
 
 async fn an_unsigned_bearer_is_told_what_to_send(backend: Backend) {
     let app = TestApp::with(backend, |b| b.set_auth_token_header(true)).await;
@@ -232,10 +232,7 @@ async fn an_in_memory_database_serves_concurrent_requests() {
         .await
         .unwrap();
     auth.migrate().await.unwrap();
-    let app = Router::new()
-        .route("/me", get(|user: CurrentUser| async move { Json(user) }))
-        .nest("/api/auth", auth.router())
-        .layer(SessionLayer::new(auth.clone()));
+    let app = app_router(&auth);
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..24 {
         let mut client = auth.test_client(app.clone());

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::outage::{TcpProxy, server_addr};
+use crate::common::outage::proxied;
 use crate::common::{
     Backend, Client, Jar, TestApp, TestDatabase, TestResponse, admin_execute, app_router, builder,
     q, serve,
@@ -208,13 +208,7 @@ async fn health_is_503_read_only(backend: Backend) {
 
 async fn health_is_503_unreachable(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let proxy = match backend {
-        Backend::Sqlite => None,
-        _ => Some(TcpProxy::start(server_addr(&db.url)).await),
-    };
-    let url = proxy
-        .as_ref()
-        .map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+    let (proxy, url) = proxied(&db).await;
     let auth = builder().validate().unwrap().connect(&url).await.unwrap();
     auth.migrate().await.unwrap();
     let router = app_router(&auth).route("/health", auth.health_route());

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend_tests;
 use crate::common::mail::{CaptureMailer, StuckMailer, path_of, wait_for_statistics};
-use crate::common::{BASE_URL, Backend, Jar, TEST_SECRET, TestApp};
+use crate::common::{BASE_URL, Backend, Jar, TEST_SECRET, TestApp, make_social_only};
 use authgate::mail::{MailError, MailFuture, Mailer, Message};
 use serde_json::{Value, json};
 
@@ -113,10 +113,7 @@ async fn c15_a_reset_signs_nobody_in_ends_sessions_and_voids_other_reset_links(b
     // So does a first password for a user without a credential account (as a social sign-in
     // leaves it), set through the API.
     app.sign_up("s@example.com", "password123").await;
-    app.sql(&app.quote(
-        r#"update "account" set "providerId" = 'github', "password" = null where "userId" = (select "id" from "user" where "email" = 's@example.com')"#,
-    ))
-    .await;
+    make_social_only(app.auth.database(), backend, "s@example.com").await;
     let r4 = request_reset_token(&app, &mailer, "s@example.com").await;
     let user_id = app
         .sql_scalar(&app.quote(r#"select "id" from "user" where "email" = 's@example.com'"#))

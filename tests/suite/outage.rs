@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::backend_tests;
 use crate::common::mail::{CaptureMailer, path_of};
-use crate::common::outage::{TcpProxy, server_addr};
+use crate::common::outage::proxied;
 use crate::common::{
     Backend, Client, Jar, TestApp, TestDatabase, TestResponse, app_router, builder, q, scalar,
     serve,
@@ -34,13 +34,7 @@ fn assert_unavailable(response: &TestResponse, what: &str) {
 
 async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    let proxy = match backend {
-        Backend::Sqlite => None,
-        _ => Some(TcpProxy::start(server_addr(&db.url)).await),
-    };
-    let url = proxy
-        .as_ref()
-        .map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+    let (proxy, url) = proxied(&db).await;
     let auth = builder().validate().unwrap().connect(&url).await.unwrap();
     auth.migrate().await.unwrap();
     let (addr, _server) = serve(app_router(&auth)).await;
@@ -141,13 +135,7 @@ async fn database_outage_is_503_and_loses_nothing(backend: Backend) {
 async fn account_mail_endpoints_fail_fast_during_an_outage(backend: Backend) {
     const SLOW_ACQUIRE: Duration = Duration::from_secs(5);
     let db = TestDatabase::new(backend).await;
-    let proxy = match backend {
-        Backend::Sqlite => None,
-        _ => Some(TcpProxy::start(server_addr(&db.url)).await),
-    };
-    let url = proxy
-        .as_ref()
-        .map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+    let (proxy, url) = proxied(&db).await;
     let mailer = CaptureMailer::default();
     let auth = builder()
         .mailer(mailer.clone())

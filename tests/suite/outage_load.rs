@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::common::outage::{TcpProxy, server_addr};
+use crate::common::outage::{TcpProxy, proxied};
 use crate::common::{Backend, Client, Jar, TestDatabase, TestResponse, app_router, builder, serve};
 
 backend_tests!(
@@ -67,13 +67,7 @@ impl Outage {
 
     async fn start_with(backend: Backend, acquire_timeout: Duration) -> Self {
         let db = TestDatabase::new(backend).await;
-        let proxy = match backend {
-            Backend::Sqlite => None,
-            _ => Some(TcpProxy::start(server_addr(&db.url)).await),
-        };
-        let url = proxy
-            .as_ref()
-            .map_or_else(|| db.url.clone(), |p| p.url_for(&db.url));
+        let (proxy, url) = proxied(&db).await;
         let auth = builder()
             .database_acquire_timeout(acquire_timeout)
             .validate()
