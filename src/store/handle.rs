@@ -31,7 +31,7 @@ impl Store {
         // An in-memory SQLite database lives on one connection: a request waiting for it
         // waits behind other requests, not for an unreachable database.
         #[cfg(feature = "sqlite")]
-        let outage = if database.is_single_connection() {
+        let outage = if database.is_single_sqlite_connection() {
             OutageSettings {
                 acquire_timeout: outage
                     .acquire_timeout

@@ -489,9 +489,16 @@ impl Database {
         })
     }
 
-    /// Whether the pool holds one connection only (an in-memory SQLite database).
-    pub(crate) fn is_single_connection(&self) -> bool {
-        dispatch!(self, |pool, _sql| pool.options().get_max_connections() == 1)
+    /// Whether this is an SQLite pool of one connection, as an in-memory database has (see
+    /// `sqlite::connect`): waiting for that connection is queueing, never an outage, and
+    /// closing it may drop the database. A PostgreSQL or MySQL pool of one is not.
+    pub(crate) fn is_single_sqlite_connection(&self) -> bool {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(pool) => pool.options().get_max_connections() == 1,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
     }
 
     /// Every connection is open and in use: waits at most `timeout` for one to come back

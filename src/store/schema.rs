@@ -202,7 +202,7 @@ pub(crate) async fn migrate(
         let mut conn = pool.acquire().await?;
         // An in-memory database lives on its one connection (closing it would drop the
         // database): a failed migration rolls back instead.
-        let in_memory = db.is_single_connection();
+        let in_memory = db.is_single_sqlite_connection();
         if !in_memory {
             // Whatever happens below, this connection is closed rather than returned to the
             // pool, so a failed migration cannot leave a lock or an open transaction behind.
